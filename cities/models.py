@@ -1,0 +1,130 @@
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from cities.countries import country_name
+
+iso_country = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter ISO 3166-1 code, e.g. NO.")
+
+
+class CityQuerySet(models.QuerySet):
+    def in_country(self, country: str) -> "CityQuerySet":
+        return self.filter(country=country.upper())
+
+    def for_list(self) -> "CityQuerySet":
+        """Cities for a list page; adds `n_memberships` (spells in any network)."""
+        return self.annotate(n_memberships=models.Count("memberships", distinct=True)).order_by(
+            "name", "country"
+        )
+
+
+class City(models.Model):
+    """Any member place of a city network: a city, but also a metropolitan or
+    regional body, a grouping of cities, or a district of a city."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", "City"
+        METROPOLITAN = "metropolitan", "Metropolitan or regional body"
+        GROUPING = "grouping", "Grouping of cities"
+        DISTRICT = "district", "District"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    country = models.CharField(
+        "country (ISO 3166-1 alpha-2)", max_length=2, validators=[iso_country], db_index=True
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CITY)
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    coordinates_note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What the point stands for when the member is not one city (e.g. the seat city).",
+    )
+    population = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Indicative only: see the population source."
+    )
+    population_source = models.CharField(max_length=200, blank=True)
+    geonames_id = models.PositiveIntegerField(
+        "GeoNames id",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The GeoNames record matched; for a body that is not one city, its seat city's.",
+    )
+    geonames_name = models.CharField("GeoNames name", max_length=200, blank=True)
+    geonames_note = models.TextField(
+        "GeoNames match note", blank=True, help_text="How the GeoNames record was matched."
+    )
+    wikidata_id = models.CharField(
+        "Wikidata id",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q1748.")],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "cities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["city", "metropolitan", "grouping", "district"]),
+                name="cities_city_kind_valid",
+                violation_error_message="Unknown kind of member place.",
+            ),
+            models.CheckConstraint(
+                condition=Q(country__regex=r"^[A-Z][A-Z]$"),
+                name="cities_city_country_iso2",
+                violation_error_message="Country must be a two-letter ISO code in capitals.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (
+                    Q(latitude__gte=-90)
+                    & Q(latitude__lte=90)
+                    & Q(longitude__gte=-180)
+                    & Q(longitude__lte=180)
+                ),
+                name="cities_city_coordinates_valid",
+                violation_error_message="Give both latitude (-90..90) and longitude (-180..180), or neither.",
+            ),
+            # One record per GeoNames place for plain cities; bodies that are not one
+            # city borrow their seat city's point and may share its id.
+            models.UniqueConstraint(
+                fields=["geonames_id"],
+                condition=Q(kind="city") & Q(geonames_id__isnull=False),
+                name="cities_city_one_city_per_geonames_place",
+                violation_error_message="Another city already has this GeoNames id.",
+            ),
+            models.UniqueConstraint(
+                fields=["name", "country", "kind"],
+                name="cities_city_unique_name_country_kind",
+                violation_error_message="A member place of this kind with this name already exists in this country.",
+            ),
+        ]
+        indexes = [
+            # city list and search by name
+            models.Index(fields=["name"], name="cities_city_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cities:city_detail", args=[self.slug])
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country)
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
