@@ -11,7 +11,9 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
-    # The manifest storage needs collectstatic; tests serve static files as they are.
+    # The manifest storage needs collectstatic; tests serve static files from the source folders.
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
