@@ -564,6 +564,16 @@ class CodingQuerySet(models.QuerySet):
     def for_network_as_whole(self, network: Network) -> "CodingQuerySet":
         return self.filter(network=network, city__isnull=True)
 
+    def for_matrix(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
+        """Codings of cities' use (not of networks as a whole) for the comparison matrix,
+        optionally in one network and for some city slugs, with evidence prefetched."""
+        codings = self.filter(city__isnull=False)
+        if network is not None:
+            codings = codings.filter(network=network)
+        if cities:
+            codings = codings.filter(city__slug__in=cities)
+        return codings.with_evidence().order_by("city__name", "network__name", "code__kind", "code__position")
+
     def with_evidence(self) -> "CodingQuerySet":
         """Joins city, network, code and coder; prefetches `evidence` with its source."""
         return self.select_related("city", "network", "code", "coder").prefetch_related(
