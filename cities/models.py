@@ -14,9 +14,7 @@ class CityQuerySet(models.QuerySet):
 
     def for_list(self) -> "CityQuerySet":
         """Cities for a list page; adds `n_memberships` (spells in any network)."""
-        return self.annotate(n_memberships=models.Count("memberships", distinct=True)).order_by(
-            "name", "country"
-        )
+        return self.annotate(n_memberships=models.Count("memberships", distinct=True)).order_by("name", "country")
 
 
 class City(models.Model):
@@ -31,16 +29,10 @@ class City(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
-    country = models.CharField(
-        "country (ISO 3166-1 alpha-2)", max_length=2, validators=[iso_country], db_index=True
-    )
+    country = models.CharField("country (ISO 3166-1 alpha-2)", max_length=2, validators=[iso_country], db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CITY)
-    latitude = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
-    )
-    longitude = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
-    )
+    latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
     coordinates_note = models.CharField(
         max_length=200,
         blank=True,

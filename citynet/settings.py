@@ -33,8 +33,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
-            "(for local work, set DJANGO_DEBUG=true)."
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (for local work, set DJANGO_DEBUG=true)."
         )
     SECRET_KEY = "django-insecure-local-development-only"
 
@@ -89,11 +88,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "citynet.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=600
-    )
-}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=600)}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -55,8 +55,7 @@ class LoadReport:
         parts = []
         for model in ("city", "source", "membership"):
             parts.append(
-                f"{model}: {self.created[model]} new, {self.updated[model]} changed, "
-                f"{self.unchanged[model]} unchanged"
+                f"{model}: {self.created[model]} new, {self.updated[model]} changed, {self.unchanged[model]} unchanged"
             )
         return f"{self.network}: {self.rows} rows; " + "; ".join(parts)
 
@@ -228,8 +227,14 @@ def _source_for(citation: str, report: LoadReport) -> Source:
 
 
 @transaction.atomic
-def memberlist_load(*, path: Path, network_slug: str, listed_on: datetime.date | None = None,
-                    amendments_path: Path | None = None, dry_run: bool = False) -> LoadReport:
+def memberlist_load(
+    *,
+    path: Path,
+    network_slug: str,
+    listed_on: datetime.date | None = None,
+    amendments_path: Path | None = None,
+    dry_run: bool = False,
+) -> LoadReport:
     """Load one member list into `network_slug`; raise MemberListError listing every bad row.
 
     Returns a LoadReport with counts of created/updated/unchanged cities, sources and
@@ -241,7 +246,9 @@ def memberlist_load(*, path: Path, network_slug: str, listed_on: datetime.date |
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise MemberListError([(0, "file", f"{path.name} is not UTF-8 ({error.reason} at byte {error.start})")])
+        raise MemberListError(
+            [(0, "file", f"{path.name} is not UTF-8 ({error.reason} at byte {error.start})")]
+        ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = REQUIRED_COLUMNS - set(reader.fieldnames or [])
     if missing:

@@ -126,9 +126,7 @@ class NetworkQuerySet(models.QuerySet):
     def with_member_count(self) -> "NetworkQuerySet":
         """Adds `n_members`: distinct places with a membership spell that took effect."""
         return self.annotate(
-            n_members=Count(
-                "memberships__city", filter=Q(memberships__took_effect=True), distinct=True
-            )
+            n_members=Count("memberships__city", filter=Q(memberships__took_effect=True), distinct=True)
         )
 
     def for_list(self) -> "NetworkQuerySet":
@@ -194,9 +192,7 @@ class Network(models.Model):
         max_length=300, blank=True, help_text="What the count covers, e.g. 'full member cities'."
     )
     reported_member_count_as_of = models.DateField(null=True, blank=True)
-    member_count_source = models.ForeignKey(
-        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    member_count_source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     objects = NetworkQuerySet.as_manager()
 
@@ -218,8 +214,7 @@ class Network(models.Model):
                 violation_error_message="Unknown focus.",
             ),
             models.CheckConstraint(
-                condition=Q(reported_member_count__isnull=True)
-                | Q(reported_member_count_as_of__isnull=False),
+                condition=Q(reported_member_count__isnull=True) | Q(reported_member_count_as_of__isnull=False),
                 name="networks_network_member_count_dated",
                 violation_error_message="A reported member count needs the date it was reported for.",
             ),
@@ -248,9 +243,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(took_effect=True, left__isnull=True)
 
     def for_list(self) -> "MembershipQuerySet":
-        return self.select_related("city", "network", "source").order_by(
-            "network__name", "city__name", "joined"
-        )
+        return self.select_related("city", "network", "source").order_by("network__name", "city__name", "joined")
 
 
 class Membership(models.Model):
@@ -353,9 +346,7 @@ class SubNetwork(models.Model):
         OTHER = "other", "Other"
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="subnetworks")
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -377,9 +368,7 @@ class SubNetwork(models.Model):
                 violation_error_message="A sub-network cannot be its own parent.",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    kind__in=["forum", "working_group", "platform", "office", "project", "committee", "other"]
-                ),
+                condition=Q(kind__in=["forum", "working_group", "platform", "office", "project", "committee", "other"]),
                 name="networks_subnetwork_kind_valid",
                 violation_error_message="Unknown kind of sub-network.",
             ),
@@ -397,8 +386,10 @@ class SubNetwork(models.Model):
 
 class ParticipationQuerySet(models.QuerySet):
     def for_city(self, city: City) -> "ParticipationQuerySet":
-        return self.filter(city=city).select_related("network", "subnetwork", "source").order_by(
-            "network__name", "subnetwork__name", "unit"
+        return (
+            self.filter(city=city)
+            .select_related("network", "subnetwork", "source")
+            .order_by("network__name", "subnetwork__name", "unit")
         )
 
 

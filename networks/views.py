@@ -24,9 +24,9 @@ def network_detail(request, slug):
     context = {
         "network": network,
         "memberships": Membership.objects.in_network(network).for_list(),
-        "own_codings": Coding.objects.for_network_as_whole(network).with_evidence().order_by(
-            "code__kind", "code__position"
-        ),
+        "own_codings": Coding.objects.for_network_as_whole(network)
+        .with_evidence()
+        .order_by("code__kind", "code__position"),
         "member_codings": Coding.objects.filter(network=network, city__isnull=False)
         .with_evidence()
         .order_by("city__name", "code__kind", "code__position"),

@@ -42,8 +42,15 @@ def test_metropolitan_body_may_share_its_seat_citys_geonames_place():
 
 
 def test_grouping_of_cities_may_have_no_coordinates():
-    grouping = CityFactory(name="Brabantstad", country="NL", kind=City.Kind.GROUPING, latitude=None,
-                           longitude=None, geonames_id=None, population=None)
+    grouping = CityFactory(
+        name="Brabantstad",
+        country="NL",
+        kind=City.Kind.GROUPING,
+        latitude=None,
+        longitude=None,
+        geonames_id=None,
+        population=None,
+    )
     assert not grouping.has_coordinates
 
 

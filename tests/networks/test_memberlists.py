@@ -35,8 +35,10 @@ def load_shipped(resilient, eurocities):
     amendments = SHIPPED / "amendments.csv"
     first = memberlist_load(path=SHIPPED / "100rc_members.csv", network_slug="100rc", amendments_path=amendments)
     second = memberlist_load(
-        path=SHIPPED / "eurocities_members.csv", network_slug="eurocities",
-        listed_on=datetime.date(2025, 5, 18), amendments_path=amendments,
+        path=SHIPPED / "eurocities_members.csv",
+        network_slug="eurocities",
+        listed_on=datetime.date(2025, 5, 18),
+        amendments_path=amendments,
     )
     return first, second
 
@@ -100,13 +102,16 @@ def test_existing_city_with_the_same_geonames_id_is_reused(resilient, eurocities
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_written(resilient, tmp_path):
-    path = write(tmp_path, HEADER
-                 + "Good City,US,1,2013,Press release,1,10,10,5\n"
-                 + ",US,1,2013,Press release,2,10,10,5\n"
-                 + "Bad Country,USA,1,2013,Press release,3,10,10,5\n"
-                 + "No Source,US,1,2013,,4,10,10,5\n"
-                 + "Bad Year,US,1,20x3,Press release,5,10,10,5\n"
-                 + "Half Point,US,1,2013,Press release,6,10,,5\n")
+    path = write(
+        tmp_path,
+        HEADER
+        + "Good City,US,1,2013,Press release,1,10,10,5\n"
+        + ",US,1,2013,Press release,2,10,10,5\n"
+        + "Bad Country,USA,1,2013,Press release,3,10,10,5\n"
+        + "No Source,US,1,2013,,4,10,10,5\n"
+        + "Bad Year,US,1,20x3,Press release,5,10,10,5\n"
+        + "Half Point,US,1,2013,Press release,6,10,,5\n",
+    )
     with pytest.raises(MemberListError) as error:
         memberlist_load(path=path, network_slug="100rc")
     rows = {(row, column) for row, column, _ in error.value.problems}
@@ -142,10 +147,13 @@ def test_dry_run_writes_nothing(resilient, tmp_path):
 
 
 def test_other_networks_lists_with_their_own_columns_load(eurocities, tmp_path):
-    path = write(tmp_path, "city,country_iso2,kind,membership_type,joined,left,source\n"
-                 "Malmö,SE,city,Full member,1995-03,,Network annual report 2020\n"
-                 "Malmö,SE,city,Associate,1990,1993,Network annual report 2020\n"
-                 "Skåne Region,SE,metropolitan,partner,2001,,Network annual report 2020\n")
+    path = write(
+        tmp_path,
+        "city,country_iso2,kind,membership_type,joined,left,source\n"
+        "Malmö,SE,city,Full member,1995-03,,Network annual report 2020\n"
+        "Malmö,SE,city,Associate,1990,1993,Network annual report 2020\n"
+        "Skåne Region,SE,metropolitan,partner,2001,,Network annual report 2020\n",
+    )
     memberlist_load(path=path, network_slug="eurocities")
     malmo = City.objects.get(name="Malmö")
     spells = list(malmo.memberships.order_by("joined"))

@@ -64,8 +64,11 @@ def test_member_on_date_follows_spells_and_skips_memberships_that_never_started(
 
 def test_full_clean_reports_constraint_violation_as_readable_message():
     spell = MembershipFactory.build(
-        city=CityFactory(), network=NetworkFactory(), source=SourceFactory(),
-        joined=datetime.date(2015, 1, 1), left=datetime.date(2014, 1, 1),
+        city=CityFactory(),
+        network=NetworkFactory(),
+        source=SourceFactory(),
+        joined=datetime.date(2015, 1, 1),
+        left=datetime.date(2014, 1, 1),
     )
     with pytest.raises(ValidationError) as error:
         spell.full_clean()
@@ -90,7 +93,11 @@ def test_rejects_second_coding_of_the_same_cell_by_the_same_coder():
 def test_rejects_second_network_as_a_whole_coding_of_the_same_cell():
     coding = CodingFactory(city=None, perspective=Coding.Perspective.NETWORK)
     assert rejected(
-        CodingFactory, city=None, network=coding.network, code=coding.code, coder=coding.coder,
+        CodingFactory,
+        city=None,
+        network=coding.network,
+        code=coding.code,
+        coder=coding.coder,
         perspective=Coding.Perspective.NETWORK,
     )
 
