@@ -1,3 +1,463 @@
-from django.contrib import admin
+"""Admin for sources, networks, memberships, sub-networks, participation, the codebook and codings.
 
-# Register your models here.
+ModelForms check `Meta.constraints` and `clean()`, with two gaps in inlines: rows
+are compared with each other only on unconditional unique constraints, and on a
+new parent's page the rows have no parent yet for `clean()` to check against.
+MembershipInlineFormSet and SubNetworkInlineFormSet close the gaps the admin can hit.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+
+from networks.models import (
+    Code,
+    CodebookVersion,
+    Coder,
+    Coding,
+    EngagementObservation,
+    Evidence,
+    Membership,
+    Network,
+    Participation,
+    Source,
+    SubNetwork,
+    Theme,
+    format_partial_date,
+)
+
+# Django 6 will assume https for a URL typed without a scheme; say so now.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def constraint_message(model: type[models.Model], name: str) -> str:
+    """The violation message of the model's constraint called `name`."""
+    constraint = next(c for c in model._meta.constraints if c.name == name)
+    return constraint.get_violation_error_message()
+
+
+class MembershipInlineFormSet(BaseInlineFormSet):
+    """Rejects two spells of one place in one network that both lack a start date.
+
+    The database allows only one undated spell (a conditional unique constraint),
+    which the stock formset does not compare across rows: without this check the
+    second row reaches the database and the page fails with an IntegrityError.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.is_valid() or not form.cleaned_data or self._should_delete_form(form):
+                continue
+            spell = form.instance
+            if spell.joined is not None:
+                continue
+            key = (spell.city_id, spell.network_id)
+            if key in seen:
+                form.add_error(None, constraint_message(Membership, "networks_membership_one_undated_spell"))
+            seen.add(key)
+
+
+class NetworkMembershipInline(admin.TabularInline):
+    model = Membership
+    formset = MembershipInlineFormSet
+    fields = [
+        "city",
+        "type",
+        "joined",
+        "joined_precision",
+        "left",
+        "left_precision",
+        "application_round",
+        "took_effect",
+        "source",
+    ]
+    autocomplete_fields = ["city", "source"]
+    ordering = ["city__name", "joined"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("city", "network", "source")
+
+
+class SubNetworkInlineFormSet(BaseInlineFormSet):
+    """Rejects a parent from another network.
+
+    SubNetwork.clean() checks this, but on a new network's page the rows have no
+    network yet, so clean() lets any parent through.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            if not form.is_valid() or not form.cleaned_data or self._should_delete_form(form):
+                continue
+            parent = form.cleaned_data.get("parent")
+            if parent is not None and parent.network_id != self.instance.pk:
+                form.add_error("parent", "The parent must belong to the same network.")
+
+
+class SubNetworkInline(admin.TabularInline):
+    model = SubNetwork
+    formset = SubNetworkInlineFormSet
+    fk_name = "network"
+    fields = ["name", "slug", "kind", "parent", "permanent", "source"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent", "source"]
+    ordering = ["kind", "name"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("network", "parent__network", "source")
+
+
+class EvidenceInline(admin.StackedInline):
+    model = Evidence
+    fields = [("source", "locator"), ("kind", "language", "position"), "text", "original_text"]
+    autocomplete_fields = ["source"]
+    ordering = ["position", "pk"]
+    # Every coding is expected to rest on at least one piece of evidence.
+    min_num = 1
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
+
+class CodeInline(admin.TabularInline):
+    model = Code
+    fields = ["code", "name", "kind", "position", "definition"]
+    ordering = ["kind", "position"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "year", "part_of", "interview_number", "organisation"]
+    list_filter = ["kind", "year"]
+    list_select_related = ["part_of"]
+    search_fields = ["label", "citation", "organisation", "informant_role"]
+    ordering = ["kind", "interview_number", "label"]
+    autocomplete_fields = ["part_of"]
+    formfield_overrides = URL_FIELDS
+    fieldsets = [
+        (None, {"fields": ["kind", "label", "citation", ("url", "year")]}),
+        ("Interview", {"fields": ["part_of", "interview_number", ("organisation", "informant_role")]}),
+    ]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]
+
+
+@admin.register(Network)
+class NetworkAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "acronym",
+        "scope",
+        "region",
+        "focus",
+        "headquarters",
+        "founded",
+        "ended",
+        "member_count",
+    ]
+    list_filter = ["scope", "focus", "themes", "politically_led"]
+    list_select_related = ["headquarters"]
+    search_fields = ["name", "acronym", "region", "funder"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["headquarters", "regional_offices", "member_count_source"]
+    filter_horizontal = ["themes"]
+    formfield_overrides = URL_FIELDS
+    inlines = [SubNetworkInline, NetworkMembershipInline]
+    fieldsets = [
+        (None, {"fields": [("name", "acronym"), "slug", "website", "description"]}),
+        ("Kind", {"fields": [("scope", "region"), "focus", "themes", "politically_led"]}),
+        ("History", {"fields": [("founded", "ended"), "successor"]}),
+        (
+            "Organisation",
+            {"fields": ["headquarters", "regional_offices", "funder", "governance", "membership_criteria"]},
+        ),
+        (
+            "Reported size",
+            {
+                "fields": [
+                    ("reported_member_count", "reported_member_count_as_of"),
+                    "reported_member_count_note",
+                    "member_count_source",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_member_count()
+
+    @admin.display(description="members", ordering="n_members")
+    def member_count(self, network: Network) -> int:
+        return network.n_members
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = [
+        "city",
+        "network",
+        "type",
+        "period",
+        "application_round",
+        "took_effect",
+        "source",
+    ]
+    list_filter = [
+        "network",
+        "type",
+        "application_round",
+        "took_effect",
+        ("left", admin.EmptyFieldListFilter),
+        "city__country",
+        "city__kind",
+    ]
+    list_select_related = ["city", "network", "source"]
+    search_fields = ["city__name", "network__name", "network__acronym", "note"]
+    ordering = ["network__name", "city__name", "joined"]
+    autocomplete_fields = ["city", "network", "source"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["city", "network", "type", "took_effect"]}),
+        (
+            "Period",
+            {
+                "fields": [
+                    ("joined", "joined_precision"),
+                    ("left", "left_precision"),
+                    "application_round",
+                    "listed_on",
+                ]
+            },
+        ),
+        ("Source", {"fields": ["source", "note"]}),
+        ("Record", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="period", ordering="joined")
+    def period(self, membership: Membership) -> str:
+        return membership.period
+
+
+@admin.register(SubNetwork)
+class SubNetworkAdmin(admin.ModelAdmin):
+    list_display = ["name", "network", "kind", "parent", "permanent", "source"]
+    list_filter = ["network", "kind", "permanent"]
+    list_select_related = ["network", "parent__network", "source"]
+    search_fields = ["name", "slug", "network__name", "network__acronym"]
+    ordering = ["network__name", "kind", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["network", "parent", "source"]
+    fieldsets = [
+        (None, {"fields": ["network", "parent", ("name", "slug"), ("kind", "permanent"), "description"]}),
+        ("Source", {"fields": ["source"]}),
+    ]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin):
+    list_display = [
+        "city",
+        "network",
+        "subnetwork_name",
+        "unit",
+        "unit_kind",
+        "involvement",
+        "period",
+        "source",
+    ]
+    list_filter = ["network", "unit_kind", "involvement", "city__country"]
+    list_select_related = ["city", "network", "subnetwork", "source"]
+    search_fields = ["city__name", "unit", "network__name", "network__acronym", "subnetwork__name", "note"]
+    ordering = ["city__name", "network__name", "unit"]
+    autocomplete_fields = ["city", "network", "subnetwork", "source"]
+    fieldsets = [
+        (None, {"fields": ["city", "network", "subnetwork"]}),
+        ("Unit", {"fields": ["unit", ("unit_kind", "involvement")]}),
+        ("Period", {"fields": [("since", "since_precision"), ("until", "until_precision")]}),
+        ("Source", {"fields": [("source", "locator"), "note"]}),
+    ]
+
+    @admin.display(description="sub-network", ordering="subnetwork__name")
+    def subnetwork_name(self, participation: Participation) -> str:
+        return participation.subnetwork.name if participation.subnetwork_id else ""
+
+    @admin.display(description="period", ordering="since")
+    def period(self, participation: Participation) -> str:
+        since = format_partial_date(participation.since, participation.since_precision)
+        until = format_partial_date(participation.until, participation.until_precision)
+        return f"{since or '?'}–{until}" if since or until else ""
+
+
+@admin.register(CodebookVersion)
+class CodebookVersionAdmin(admin.ModelAdmin):
+    list_display = ["label", "released", "is_current", "based_on", "code_count"]
+    list_filter = ["is_current"]
+    list_select_related = ["based_on"]
+    search_fields = ["label", "description"]
+    ordering = ["-released"]
+    autocomplete_fields = ["based_on"]
+    fields = [("label", "released"), "is_current", "based_on", "description"]
+    inlines = [CodeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_codes=Count("codes"))
+
+    @admin.display(description="codes", ordering="n_codes")
+    def code_count(self, version: CodebookVersion) -> int:
+        return version.n_codes
+
+
+@admin.register(Code)
+class CodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "position", "version"]
+    list_filter = ["version", "kind"]
+    list_select_related = ["version"]
+    search_fields = ["code", "name", "definition"]
+    ordering = ["-version__released", "kind", "position"]
+    fieldsets = [
+        (None, {"fields": ["version", ("code", "name"), ("kind", "position")]}),
+        ("Meaning", {"fields": ["definition", "when_to_use", "when_not_to_use", "example"]}),
+    ]
+
+
+@admin.register(Coder)
+class CoderAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "coding_count"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username"]
+    ordering = ["name"]
+    autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_codings=Count("codings"))
+
+    @admin.display(description="codings", ordering="n_codings")
+    def coding_count(self, coder: Coder) -> int:
+        return coder.n_codings
+
+
+@admin.register(Coding)
+class CodingAdmin(admin.ModelAdmin):
+    list_display = [
+        "place",
+        "network",
+        "code",
+        "salience_with_label",
+        "outcome",
+        "perspective",
+        "coder",
+        "evidence_count",
+    ]
+    list_filter = [
+        "network",
+        "code__kind",
+        "code",
+        "perspective",
+        "outcome",
+        "salience",
+        ("city", admin.EmptyFieldListFilter),
+        "coder",
+    ]
+    list_select_related = ["city", "network", "code", "coder"]
+    search_fields = [
+        "city__name",
+        "network__name",
+        "network__acronym",
+        "code__code",
+        "code__name",
+        "note",
+        "evidence__text",
+    ]
+    ordering = ["network__name", "city__name", "code__kind", "code__position"]
+    autocomplete_fields = ["city", "network", "code", "coder"]
+    readonly_fields = ["updated_at"]
+    inlines = [EvidenceInline]
+    fieldsets = [
+        (None, {"fields": [("city", "network"), "code", "perspective"]}),
+        ("Judgement", {"fields": [("salience", "outcome"), "note"]}),
+        ("Record", {"fields": ["coder", ("coded_at", "updated_at")]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_evidence=Count("evidence"))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "salience":
+            choices = [(value, f"{value} – {label}") for value, label in Coding.SALIENCE_LABELS.items()]
+            kwargs["widget"] = forms.Select(choices=[("", "---------"), *reversed(choices)])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="city", ordering="city__name")
+    def place(self, coding: Coding) -> str:
+        return str(coding.city) if coding.city_id else "(network as a whole)"
+
+    @admin.display(description="salience", ordering="salience")
+    def salience_with_label(self, coding: Coding) -> str:
+        return f"{coding.salience} ({coding.salience_label})"
+
+    @admin.display(description="evidence", ordering="n_evidence")
+    def evidence_count(self, coding: Coding) -> int:
+        return coding.n_evidence
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["short_text", "kind", "coding", "source", "locator", "language"]
+    list_filter = ["kind", "coding__network", "source__kind", "language"]
+    list_select_related = ["coding__city", "coding__network", "coding__code", "source"]
+    search_fields = ["text", "original_text", "source__label", "coding__city__name", "coding__network__name"]
+    ordering = ["coding__network__name", "coding__city__name", "position"]
+    autocomplete_fields = ["coding", "source"]
+    fieldsets = [
+        (None, {"fields": ["coding", ("source", "locator")]}),
+        ("Text", {"fields": [("kind", "language", "position"), "text", "original_text"]}),
+    ]
+
+    @admin.display(description="text", ordering="text")
+    def short_text(self, evidence: Evidence) -> str:
+        return evidence.text if len(evidence.text) <= 80 else f"{evidence.text[:79]}…"
+
+
+@admin.register(EngagementObservation)
+class EngagementObservationAdmin(admin.ModelAdmin):
+    list_display = ["city", "network", "observed", "level", "is_peak", "source"]
+    list_filter = ["network", "level", "is_peak", "approximate", "city__country"]
+    list_select_related = ["city", "network", "source"]
+    search_fields = ["city__name", "network__name", "network__acronym", "note"]
+    ordering = ["city__name", "network__name", "observed_on"]
+    autocomplete_fields = ["city", "network", "source"]
+    fieldsets = [
+        (None, {"fields": ["city", "network"]}),
+        (
+            "Observation",
+            {"fields": [("observed_on", "observed_precision", "approximate"), ("level", "is_peak"), "note"]},
+        ),
+        ("Source", {"fields": [("source", "locator")]}),
+    ]
+
+    @admin.display(description="observed", ordering="observed_on")
+    def observed(self, observation: EngagementObservation) -> str:
+        return observation.observed_display
