@@ -327,6 +327,8 @@ class Membership(models.Model):
 
     @property
     def period(self) -> str:
+        if self.joined is None and self.left is None:
+            return "dates not given by source" if self.took_effect else "never started"
         start = self.joined_display or "?"
         end = self.left_display or ("never started" if not self.took_effect else "")
         return f"{start}–{end}"
