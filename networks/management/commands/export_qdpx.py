@@ -1,0 +1,46 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from networks.models import Code, Coding, Network
+from networks.refi import project_document, qdpx_archive, schema_errors
+
+
+class Command(BaseCommand):
+    help = (
+        "Write codings with their evidence as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder "
+        "or Taguette: sources as plain text, evidence as coded selections, each city x network as a case. "
+        "Validated against the standard's schema before it is written."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("-o", "--output", type=Path, required=True, help="the .qdpx file to write")
+        parser.add_argument("--network", help="slug of one network (default: all)")
+        parser.add_argument(
+            "--city", action="append", default=[], help="slug of a city; repeat for several (default: all)"
+        )
+
+    def handle(self, *args, **options):
+        network = None
+        if options["network"]:
+            network = Network.objects.filter(slug=options["network"]).first()
+            if network is None:
+                raise CommandError(f"No network {options['network']!r}.")
+        codings = list(Coding.objects.for_export(network=network, cities=options["city"]))
+        if not codings:
+            raise CommandError("No codings match; nothing written.")
+        scope = "; ".join(
+            part
+            for part in (
+                f"network {network.slug}" if network else "",
+                f"cities {', '.join(options['city'])}" if options["city"] else "",
+            )
+            if part
+        )
+        codes = list(Code.objects.current())
+        xml, texts = project_document(codings, codes=codes, scope=scope)
+        errors = schema_errors(xml, schema="project")
+        if errors:
+            raise CommandError("The project does not validate; nothing written.\n" + "\n".join(errors))
+        options["output"].write_bytes(qdpx_archive(xml, texts))
+        self.stdout.write(f"{len(codings)} codings written to {options['output']}")
