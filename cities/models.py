@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -15,6 +17,42 @@ class CityQuerySet(models.QuerySet):
     def for_list(self) -> "CityQuerySet":
         """Cities for a list page; adds `n_memberships` (spells in any network)."""
         return self.annotate(n_memberships=models.Count("memberships", distinct=True)).order_by("name", "country")
+
+    def for_profile(self) -> "CityQuerySet":
+        """Everything a city's profile shows, prefetched: `memberships` (with network and
+        source), `codings` (with network, code, coder and evidence), `participations` (with
+        network, sub-network and source) and `engagement_observations` (with network, source)."""
+        # networks.models imports this module, so its models are imported when called.
+        from networks.models import Coding, EngagementObservation, Membership, Participation
+
+        return self.prefetch_related(
+            models.Prefetch("memberships", queryset=Membership.objects.for_list()),
+            models.Prefetch(
+                "codings",
+                queryset=Coding.objects.with_evidence().order_by("network__name", "code__kind", "code__position"),
+            ),
+            models.Prefetch(
+                "participations",
+                queryset=Participation.objects.select_related("network", "subnetwork", "source").order_by(
+                    "network__name", "subnetwork__name", "unit"
+                ),
+            ),
+            models.Prefetch(
+                "engagement_observations",
+                queryset=EngagementObservation.objects.select_related("network", "source").order_by(
+                    "network__name", "observed_on"
+                ),
+            ),
+        )
+
+    def matching(self, query: str) -> "CityQuerySet":
+        """Places whose name contains `query`."""
+        return self.filter(name__icontains=query)
+
+    def coded(self, network=None) -> "CityQuerySet":
+        """Places whose use of a network (of `network`, if given) has been coded, by name."""
+        codings = Q(codings__isnull=False) if network is None else Q(codings__network=network)
+        return self.filter(codings).distinct().order_by("name")
 
 
 class City(models.Model):
@@ -122,3 +160,77 @@ class City(models.Model):
     @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+
+# Letters that Unicode does not decompose into a base letter and a mark.
+UNFOLDED_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
+def fold_name(text: str) -> str:
+    """A place name as a search key: lower case, accents and punctuation dropped,
+    spaces collapsed ('København' -> 'kobenhavn', 'Saint-Étienne' -> 'saint etienne')."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(UNFOLDED_LETTERS))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join("".join(char if char.isalnum() else " " for char in text).split())
+
+
+class GeoNamesPlaceQuerySet(models.QuerySet):
+    def matching(self, text: str) -> "GeoNamesPlaceQuerySet":
+        """Places with a name or alternate name starting with `text` (folded), most populous
+        first ('Wien' finds Vienna). Reads the index on GeoNamesName.key, never the whole table."""
+        key = fold_name(text)
+        if not key:
+            return self.none()
+        # A range on the key uses its index on every database; startswith keeps it exact.
+        upper = key[:-1] + chr(ord(key[-1]) + 1)
+        names = GeoNamesName.objects.filter(key__gte=key, key__lt=upper, key__startswith=key)
+        return self.filter(geonameid__in=names.values("place_id")).order_by("-population", "name")
+
+
+class GeoNamesPlace(models.Model):
+    """A populated place from GeoNames, loaded by `manage.py load_geonames` to fill in
+    a new city. Not a member place itself: a City may copy one's values."""
+
+    geonameid = models.PositiveIntegerField("GeoNames id", primary_key=True)
+    name = models.CharField(max_length=200)
+    ascii_name = models.CharField("ASCII name", max_length=200)
+    country = models.CharField("country (ISO 3166-1 alpha-2)", max_length=2)
+    admin1_code = models.CharField("first-level division code", max_length=20, blank=True)
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    population = models.PositiveBigIntegerField(default=0)
+    timezone = models.CharField(max_length=40, blank=True)
+
+    objects = GeoNamesPlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "GeoNames place"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"
+
+    @property
+    def label(self) -> str:
+        """What the admin's picker shows: 'Copenhagen, DK 17, population 1,153,615'."""
+        region = f" {self.admin1_code}" if self.admin1_code else ""
+        return f"{self.name}, {self.country}{region}, population {self.population:,} (GeoNames {self.geonameid})"
+
+
+class GeoNamesName(models.Model):
+    """One search key of a GeoNames place: its name, ASCII name or an alternate name, folded."""
+
+    # The unique constraint's index starts with place, so the foreign key needs none of its own.
+    place = models.ForeignKey(GeoNamesPlace, on_delete=models.CASCADE, related_name="names", db_index=False)
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["place", "key"], name="cities_geonamesname_one_key_per_place"),
+        ]
+        indexes = [
+            # GeoNamesPlace.objects.matching(): a prefix range on the key
+            models.Index(fields=["key"], name="cities_geonamesname_key_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,25 +2,41 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from cities.models import City
-from networks.models import Coding, EngagementObservation, Membership, Participation
+from networks import aggregates, charts
+from networks.models import Code
+from networks.views import csv_download, csv_urls, search_text, wants_csv
+
+PORTFOLIO_FIELDS = ["network", "network_slug", "code", "code_kind", "salience", "served_by_several", "served_by_none"]
+ENGAGEMENT_FIELDS = ["network", "network_slug", "date", "when", "level", "level_label", "peak", "approximate", "source"]
 
 
 def city_list(request):
-    cities = City.objects.for_list()
-    query = request.GET.get("q", "").strip()[:100]
-    if query:
-        cities = cities.filter(name__icontains=query)
+    query = search_text(request)
+    cities = City.objects.matching(query).for_list() if query else City.objects.for_list()
     page = Paginator(cities, 100).get_page(request.GET.get("page"))
     return render(request, "cities/city_list.html", {"page": page, "query": query})
 
 
 def city_detail(request, slug):
-    city = get_object_or_404(City, slug=slug)
+    city = get_object_or_404(City.objects.for_profile(), slug=slug)
+    codes = list(Code.objects.current())
+    codings = city.codings.all()
+    portfolio = aggregates.portfolio_grid(aggregates.city_portfolio(city.memberships.all(), codings, codes), city.slug)
+    engagement = aggregates.engagement_series(city.engagement_observations.all())
+    if wants_csv(request):
+        tables = {
+            "portfolio": (aggregates.portfolio_flat_rows(portfolio), PORTFOLIO_FIELDS),
+            "engagement": (engagement, ENGAGEMENT_FIELDS),
+        }
+        return csv_download(request, tables, city.slug)
     context = {
         "city": city,
-        "memberships": Membership.objects.filter(city=city).for_list(),
-        "codings": Coding.objects.for_city(city),
-        "participations": Participation.objects.for_city(city),
-        "engagement": EngagementObservation.objects.filter(city=city).select_related("network", "source"),
+        "grid": aggregates.matrix_grid(aggregates.comparison_matrix(codings, codes)),
+        "portfolio": portfolio,
+        "portfolio_figure": charts.figure_json(charts.portfolio_figure(portfolio)),
+        "portfolio_narrow_figure": charts.figure_json(charts.portfolio_figure(portfolio, narrow=True)),
+        "engagement": engagement,
+        "engagement_figure": charts.figure_json(charts.engagement_figure(engagement)),
+        "csv_urls": csv_urls(request, "portfolio", "engagement"),
     }
     return render(request, "cities/city_detail.html", context)

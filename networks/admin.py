@@ -4,14 +4,30 @@ ModelForms check `Meta.constraints` and `clean()`, with two gaps in inlines: row
 are compared with each other only on unconditional unique constraints, and on a
 new parent's page the rows have no parent yet for `clean()` to check against.
 MembershipInlineFormSet and SubNetworkInlineFormSet close the gaps the admin can hit.
+
+Cities, networks, memberships and codings (with their evidence) can be imported and
+exported as CSV or Excel (CitynetImportExportMixin; the rules are in cities/resources.py).
+Memberships, codings and evidence keep their history (django-simple-history): who
+changed what and when, with a page to view or revert each version.
 """
 
+from zipfile import BadZipFile
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ConfirmImportForm, ImportForm
+from simple_history.admin import SimpleHistoryAdmin
+from tablib import InvalidDimensions
 
+from cities.models import City
 from networks.models import (
     Code,
     CodebookVersion,
@@ -27,9 +43,70 @@ from networks.models import (
     Theme,
     format_partial_date,
 )
+from networks.resources import CodingResource, MembershipResource, NetworkResource
 
 # Django 6 will assume https for a URL typed without a scheme; say so now.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class CitynetImportExportMixin(ImportExportMixin):
+    """Import with a preview, and export, as CSV or Excel.
+
+    Importing needs the add and change permissions on the model and the add permission
+    on every model in `import_adds_to` (what an import may create besides its rows);
+    exporting needs the view permission.
+    """
+
+    formats = [CSV, XLSX]
+    # With a byte-order mark, Excel reads the exported CSV as UTF-8 (København, not KÃ¸benhavn).
+    to_encoding = "utf-8-sig"
+    import_template_name = "admin/import_export/citynet_import.html"
+    import_adds_to: list[type[models.Model]] = []
+
+    def has_import_permission(self, request) -> bool:
+        needed = [(self.model, "add"), (self.model, "change")] + [(model, "add") for model in self.import_adds_to]
+        return all(
+            request.user.has_perm(f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}")
+            for model, action in needed
+        )
+
+    def get_context_data(self, **kwargs):
+        return {"import_help": [resource.import_help() for resource in self.resource_classes]}
+
+    def add_data_read_fail_error_to_form(self, form, error) -> None:
+        if isinstance(error, UnicodeDecodeError):
+            message = (
+                f"The file is not UTF-8 text (byte 0x{error.object[error.start]:02x} at position {error.start} "
+                "cannot be read). Save it as 'CSV UTF-8' and upload it again, or upload the Excel file as XLSX."
+            )
+        elif isinstance(error, BadZipFile | KeyError | OSError):
+            message = "The file is not an Excel workbook (.xlsx). Choose the format that matches the file."
+        elif isinstance(error, InvalidDimensions):
+            message = "A row has more cells than the header has columns (or fewer): check the file's commas and quotes."
+        else:
+            message = f"The file cannot be read in the chosen format ({type(error).__name__}: {error})."
+        form.add_error("import_file", message)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between the preview and the confirmation; the import was rolled back.
+            messages.error(request, "Nothing was imported: the file no longer passes the checks. Upload it again.")
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        return super().process_result(result, request)
+
+
+class NetworkImportForm(ImportForm):
+    network = forms.ModelChoiceField(
+        queryset=Network.objects.order_by("name"),
+        required=False,
+        help_text="The network the file's members belong to. Leave empty if the file has a network column.",
+    )
+    field_order = ["network", "resource", "import_file", "format"]
+
+
+class NetworkConfirmImportForm(ConfirmImportForm):
+    network = forms.ModelChoiceField(queryset=Network.objects.all(), required=False, widget=forms.HiddenInput)
 
 
 def constraint_message(model: type[models.Model], name: str) -> str:
@@ -165,7 +242,7 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Network)
-class NetworkAdmin(admin.ModelAdmin):
+class NetworkAdmin(CitynetImportExportMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "acronym",
@@ -186,6 +263,7 @@ class NetworkAdmin(admin.ModelAdmin):
     filter_horizontal = ["themes"]
     formfield_overrides = URL_FIELDS
     inlines = [SubNetworkInline, NetworkMembershipInline]
+    resource_classes = [NetworkResource]
     fieldsets = [
         (None, {"fields": [("name", "acronym"), "slug", "website", "description"]}),
         ("Kind", {"fields": [("scope", "region"), "focus", "themes", "politically_led"]}),
@@ -215,7 +293,7 @@ class NetworkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CitynetImportExportMixin, SimpleHistoryAdmin):
     list_display = [
         "city",
         "network",
@@ -239,6 +317,10 @@ class MembershipAdmin(admin.ModelAdmin):
     ordering = ["network__name", "city__name", "joined"]
     autocomplete_fields = ["city", "network", "source"]
     readonly_fields = ["created_at", "updated_at"]
+    resource_classes = [MembershipResource]
+    import_form_class = NetworkImportForm
+    confirm_form_class = NetworkConfirmImportForm
+    import_adds_to = [City, Source]
     fieldsets = [
         (None, {"fields": ["city", "network", "type", "took_effect"]}),
         (
@@ -259,6 +341,19 @@ class MembershipAdmin(admin.ModelAdmin):
     @admin.display(description="period", ordering="joined")
     def period(self, membership: Membership) -> str:
         return membership.period
+
+    def get_import_form_initial(self, request):
+        return {"network": request.GET.get("network")}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None and import_form.cleaned_data.get("network"):
+            initial["network"] = import_form.cleaned_data["network"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        return {"network": getattr(form, "cleaned_data", {}).get("network")}
 
 
 @admin.register(SubNetwork)
@@ -360,7 +455,7 @@ class CoderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Coding)
-class CodingAdmin(admin.ModelAdmin):
+class CodingAdmin(CitynetImportExportMixin, SimpleHistoryAdmin):
     list_display = [
         "place",
         "network",
@@ -395,6 +490,8 @@ class CodingAdmin(admin.ModelAdmin):
     autocomplete_fields = ["city", "network", "code", "coder"]
     readonly_fields = ["updated_at"]
     inlines = [EvidenceInline]
+    resource_classes = [CodingResource]
+    import_adds_to = [Evidence]
     fieldsets = [
         (None, {"fields": [("city", "network"), "code", "perspective"]}),
         ("Judgement", {"fields": [("salience", "outcome"), "note"]}),
@@ -424,7 +521,7 @@ class CodingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(SimpleHistoryAdmin):
     list_display = ["short_text", "kind", "coding", "source", "locator", "language"]
     list_filter = ["kind", "coding__network", "source__kind", "language"]
     list_select_related = ["coding__city", "coding__network", "coding__code", "source"]

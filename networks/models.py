@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from cities.models import City
 
@@ -49,6 +50,13 @@ def period_end(year: int, month: int | None = None) -> datetime.date:
 PRECISIONS = [choice.value for choice in DatePrecision]
 
 
+class SourceQuerySet(models.QuerySet):
+    def study_citations(self) -> list[str]:
+        """'Study: <citation>' for every study held, in citation order (for download headers)."""
+        citations = self.filter(kind=Source.Kind.STUDY).order_by("citation").values_list("citation", flat=True)
+        return [f"Study: {citation}" for citation in citations]
+
+
 class Source(models.Model):
     """Where a fact or a code comes from: an interview, a document, a web page, a
     data set or the study itself. Interviews point to the study that reports them."""
@@ -80,6 +88,8 @@ class Source(models.Model):
         max_length=200, blank=True, help_text="For an interview: the city or network interviewed."
     )
     informant_role = models.CharField(max_length=200, blank=True)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "interview_number", "label"]
@@ -144,6 +154,40 @@ class NetworkQuerySet(models.QuerySet):
             "regional_offices",
             Prefetch("subnetworks", queryset=SubNetwork.objects.select_related("parent")),
         )
+
+    def for_profile(self) -> "NetworkQuerySet":
+        """`for_detail()` plus `memberships` (with city and source, by member name) and
+        `codings` (the network's own and its members', with city, code, coder and evidence)."""
+        return self.for_detail().prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("city", "source").order_by("city__name", "joined"),
+            ),
+            Prefetch(
+                "codings",
+                queryset=Coding.objects.with_evidence().order_by("code__kind", "code__position", "city__name"),
+            ),
+        )
+
+    def for_graph(self) -> "NetworkQuerySet":
+        """Networks by name with `memberships` that took effect (with city), `subnetworks`,
+        and `participations` in a sub-network (with city and sub-network)."""
+        return self.order_by("name").prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.filter(took_effect=True).select_related("city")),
+            Prefetch("subnetworks", queryset=SubNetwork.objects.order_by("name")),
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.filter(subnetwork__isnull=False).select_related("city", "subnetwork"),
+            ),
+        )
+
+    def matching(self, query: str) -> "NetworkQuerySet":
+        """Networks whose name or acronym contains `query`, by name."""
+        return self.filter(Q(name__icontains=query) | Q(acronym__icontains=query)).order_by("name")
+
+    def for_api(self) -> "NetworkQuerySet":
+        """`for_list()` (with `n_members` and `n_codings`), `themes` and `regional_offices` prefetched."""
+        return self.for_list().prefetch_related("themes", "regional_offices")
 
 
 class Network(models.Model):
@@ -245,6 +289,13 @@ class MembershipQuerySet(models.QuerySet):
     def for_list(self) -> "MembershipQuerySet":
         return self.select_related("city", "network", "source").order_by("network__name", "city__name", "joined")
 
+    def for_map(self, network: Network | None = None) -> "MembershipQuerySet":
+        """Spells that took effect (of `network`, if given) with city and network, by member name."""
+        memberships = self.filter(took_effect=True).select_related("city", "network")
+        if network is not None:
+            memberships = memberships.filter(network=network)
+        return memberships.order_by("city__name", "network__name")
+
 
 class Membership(models.Model):
     """One spell of a place's membership of a network. A place that leaves and
@@ -278,6 +329,8 @@ class Membership(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = MembershipQuerySet.as_manager()
+    # Who changed what and when, viewable and revertible in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -394,6 +447,12 @@ class ParticipationQuerySet(models.QuerySet):
             .order_by("network__name", "subnetwork__name", "unit")
         )
 
+    def for_list(self) -> "ParticipationQuerySet":
+        """With city, network, sub-network and source; by network, city, sub-network and unit."""
+        return self.select_related("city", "network", "subnetwork", "source").order_by(
+            "network__name", "city__name", "subnetwork__name", "unit"
+        )
+
 
 class Participation(models.Model):
     """Which unit of a city's administration (a department, a political body, a
@@ -496,6 +555,12 @@ class CodeQuerySet(models.QuerySet):
     def logics(self) -> "CodeQuerySet":
         return self.filter(kind=Code.Kind.LOGIC)
 
+    def for_list(self) -> "CodeQuerySet":
+        """Every version's codes with their version: the current version first, then newest."""
+        return self.select_related("version").order_by(
+            "-version__is_current", "-version__released", "kind", "position", "code"
+        )
+
 
 class Code(models.Model):
     class Kind(models.TextChoices):
@@ -573,6 +638,43 @@ class CodingQuerySet(models.QuerySet):
             Prefetch("evidence", queryset=Evidence.objects.select_related("source").order_by("position", "pk"))
         )
 
+    def for_list(self) -> "CodingQuerySet":
+        """`with_evidence()`, by network, city, code kind and position."""
+        return self.with_evidence().order_by("network__name", "city__name", "code__kind", "code__position")
+
+    def with_evidence_matching(self, query: str) -> "CodingQuerySet":
+        """Codings with evidence whose text, original text or source label contains `query`.
+        Joins city, network, code and coder; prefetches only the matching `evidence`."""
+        match = Q(text__icontains=query) | Q(original_text__icontains=query) | Q(source__label__icontains=query)
+        evidence = Evidence.objects.filter(match)
+        return (
+            self.filter(pk__in=evidence.values("coding"))
+            .select_related("city", "network", "code", "coder")
+            .prefetch_related(
+                Prefetch("evidence", queryset=evidence.select_related("source").order_by("position", "pk"))
+            )
+            .order_by("network__name", "city__name", "code__kind", "code__position")
+        )
+
+    def for_export(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
+        """Codings for a REFI-QDA export: cities' and (unless `cities` is given) networks'
+        own, optionally in one network and for some city slugs; `with_evidence()`, in a
+        stable order (network, city with the network as a whole first, code, perspective,
+        coder)."""
+        codings = self
+        if network is not None:
+            codings = codings.filter(network=network)
+        if cities:
+            codings = codings.filter(city__slug__in=cities)
+        return codings.with_evidence().order_by(
+            "network__slug", F("city__slug").asc(nulls_first=True), "code__code", "perspective", "coder__name", "pk"
+        )
+
+    def for_agreement(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
+        """Codings to compare coders on, as `for_export()`: `agreement.coding_rows()` turns
+        them into the rows `networks.agreement` works on."""
+        return self.for_export(network=network, cities=cities)
+
 
 class Coding(models.Model):
     """A code applied to a city's use of a network, or (with no city) to what a
@@ -618,6 +720,7 @@ class Coding(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CodingQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -675,6 +778,8 @@ class Evidence(models.Model):
     original_text = models.TextField(blank=True, help_text="The passage in the source's own language.")
     language = models.CharField(max_length=10, blank=True, help_text="Language of the original text, e.g. da.")
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "evidence"

@@ -1,9 +1,14 @@
+import csv
+import datetime
+import io
+
 import pytest
 from django.urls import reverse
 
-from networks.models import Evidence
+from networks.models import Code, Evidence
 from tests.factories import (
     CityFactory,
+    CodeFactory,
     CodingFactory,
     EngagementObservationFactory,
     EvidenceFactory,
@@ -11,6 +16,7 @@ from tests.factories import (
     NetworkFactory,
     ParticipationFactory,
     SourceFactory,
+    SubNetworkFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +33,35 @@ def make_city_with_everything(network):
     return city
 
 
+def rows_of(response):
+    # Downloads open with "# " lines naming their sources and licences.
+    lines = [line for line in response.content.decode().splitlines() if not line.startswith("# ")]
+    return list(csv.DictReader(lines))
+
+
+@pytest.fixture
+def london():
+    """London in two networks: both serve knowledge sharing, neither representation."""
+    codes = {
+        "representation": CodeFactory(code="representation", name="Representation", position=1),
+        "knowledge": CodeFactory(code="knowledge", name="Knowledge sharing", position=4),
+        "appropriateness": CodeFactory(code="appropriateness", name="Appropriateness", kind=Code.Kind.LOGIC),
+    }
+    city = CityFactory(name="London", slug="london", country="GB")
+    eurocities = NetworkFactory(name="Eurocities", slug="eurocities")
+    resilient = NetworkFactory(name="100 Resilient Cities", acronym="100RC", slug="100rc")
+    for network, salience in [(eurocities, 3), (resilient, 1)]:
+        MembershipFactory(city=city, network=network)
+        coding = CodingFactory(city=city, network=network, code=codes["knowledge"], salience=salience)
+        EvidenceFactory(coding=coding, text=f"Knowledge from {network.name}.")
+    CodingFactory(city=city, network=eurocities, code=codes["appropriateness"], salience=2, outcome="")
+    EngagementObservationFactory(
+        city=city, network=eurocities, observed_on=datetime.date(2010, 1, 1), level=3, is_peak=True, approximate=True
+    )
+    EngagementObservationFactory(city=city, network=eurocities, observed_on=datetime.date(2018, 1, 1), level=1)
+    return city
+
+
 def test_city_page_shows_memberships_codings_evidence_and_sources(client):
     network = NetworkFactory(name="Eurocities")
     source = SourceFactory(label="Interview 2, 2018")
@@ -40,7 +75,7 @@ def test_city_page_shows_memberships_codings_evidence_and_sources(client):
     assert "<title>Oslo · Citynet</title>" in html
     assert "Eurocities" in html and "Member list 2025" in html
     assert "A channel to lobby the EU." in html and "Interview 2, 2018, p. 72" in html
-    assert "Contains data from GeoNames" in html
+    assert "Contains data from GeoNames" in html and "indicative" in html
 
 
 def test_city_page_query_count_does_not_grow_with_codings(client, django_assert_num_queries):
@@ -51,11 +86,69 @@ def test_city_page_query_count_does_not_grow_with_codings(client, django_assert_
         other = NetworkFactory()
         MembershipFactory(city=big, network=other)
         EvidenceFactory(coding=CodingFactory(city=big, network=other))
-    # city, memberships, codings, evidence (prefetch), participations, engagement
-    with django_assert_num_queries(6):
+    # city, its memberships (with network and source), codings (with network, code, coder),
+    # their evidence (with source), participations, engagement observations, the codebook
+    with django_assert_num_queries(7):
         client.get(reverse("cities:city_detail", args=[small.slug]))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("cities:city_detail", args=[big.slug]))
+
+
+def test_city_portfolio_shows_where_networks_overlap_and_what_none_serves(client, london):
+    response = client.get(reverse("cities:city_detail", args=[london.slug]))
+    portfolio = response.context["portfolio"]
+    assert [row["network"]["name"] for row in portfolio["rows"]] == ["100 Resilient Cities", "Eurocities"]
+    assert [overlap["code"] for overlap in portfolio["overlaps"]] == ["knowledge"]
+    assert [gap["code"] for gap in portfolio["gaps"]] == ["representation"]
+    heatmap = response.context["portfolio_figure"]["data"][0]
+    assert heatmap["z"] == [[None, 1, None], [None, 3, 2]]
+    html = " ".join(response.content.decode().split())
+    assert "Knowledge sharing (100 Resilient Cities, Eurocities)" in html
+
+
+def test_city_portfolio_cells_open_evidence_listed_on_the_page(client, london):
+    response = client.get(reverse("cities:city_detail", args=[london.slug]))
+    html = response.content.decode()
+    anchors = [anchor for row in response.context["portfolio_figure"]["data"][0]["customdata"] for anchor in row]
+    assert "evidence-london--100rc--knowledge" in anchors
+    assert 'id="evidence-london--100rc--knowledge"' in html and "Knowledge from 100 Resilient Cities." in html
+
+
+def test_city_portfolio_csv_has_a_row_per_network_and_code(client, london):
+    url = reverse("cities:city_detail", args=[london.slug])
+    rows = rows_of(client.get(url, {"format": "csv", "chart": "portfolio"}))
+    assert len(rows) == 6
+    knowledge = [row for row in rows if row["code"] == "knowledge"]
+    assert [(row["network"], row["salience"], row["served_by_several"]) for row in knowledge] == [
+        ("100 Resilient Cities", "1", "true"),
+        ("Eurocities", "3", "true"),
+    ]
+    assert {row["served_by_none"] for row in rows if row["code"] == "representation"} == {"true"}
+
+
+def test_city_engagement_chart_and_csv_mark_the_peak(client, london):
+    url = reverse("cities:city_detail", args=[london.slug])
+    line = client.get(url).context["engagement_figure"]["data"][0]
+    assert line["y"] == [3, 1] and line["marker"]["symbol"] == ["star-open", "circle"]
+    rows = rows_of(client.get(url, {"format": "csv", "chart": "engagement"}))
+    assert [(row["date"], row["when"], row["level"], row["peak"]) for row in rows] == [
+        ("2010-01-01", "about 2010", "3", "true"),
+        ("2018-01-01", "2018", "1", "false"),
+    ]
+
+
+def test_city_page_lists_which_units_take_part_in_which_sub_network(client):
+    network = NetworkFactory(name="Eurocities")
+    city = CityFactory(name="Oslo")
+    forum = SubNetworkFactory(network=network, name="Environment forum")
+    ParticipationFactory(city=city, network=network, subnetwork=forum, unit="Climate agency")
+    html = client.get(reverse("cities:city_detail", args=[city.slug])).content.decode()
+    assert "Environment forum" in html and "Climate agency" in html
+
+
+def test_city_page_links_to_itself_across_its_networks(client, london):
+    html = client.get(reverse("cities:city_detail", args=[london.slug])).content.decode()
+    assert f"{reverse('networks:compare')}?city=london" in html
 
 
 @pytest.mark.parametrize("n_cities", [5, 300])
@@ -84,3 +177,4 @@ def test_city_page_says_what_is_missing(client):
     assert "No memberships recorded" in html
     assert "has not been coded yet" in html
     assert "No engagement observations recorded" in html
+    assert "js/plotly.min.js" not in html

@@ -1,9 +1,14 @@
+import csv
+import io
+import json
+
 import pytest
 from django.urls import reverse
 
-from networks.models import Coding
+from networks.models import Code, Coding
 from tests.factories import (
     CityFactory,
+    CodeFactory,
     CodingFactory,
     EvidenceFactory,
     MembershipFactory,
@@ -20,6 +25,43 @@ def populate(network, n_cities):
         EvidenceFactory(coding=CodingFactory(city=city, network=network))
 
 
+def rows_of(response):
+    # Downloads open with "# " lines naming their sources and licences.
+    lines = [line for line in response.content.decode().splitlines() if not line.startswith("# ")]
+    return list(csv.DictReader(lines))
+
+
+def figure_in(html, chart_id):
+    """The figure JSON a page embeds for the chart with this id."""
+    start = html.index(f'<script id="{chart_id}-data" type="application/json">') + len(
+        f'<script id="{chart_id}-data" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+@pytest.fixture
+def functions():
+    return {
+        slug: CodeFactory(code=slug, name=slug.title(), kind=Code.Kind.FUNCTION, position=position)
+        for position, slug in enumerate(["policy", "capacity", "knowledge"], start=1)
+    }
+
+
+@pytest.fixture
+def resilient(functions):
+    """100RC as the study codes it: the network stresses capacity and policy, its cities knowledge."""
+    network = NetworkFactory(name="100 Resilient Cities", acronym="100RC", slug="100rc")
+    for code, salience in [("capacity", 3), ("policy", 3), ("knowledge", 1)]:
+        own = CodingFactory(city=None, network=network, code=functions[code], salience=salience, perspective="network")
+        EvidenceFactory(coding=own)
+    vejle, chennai = CityFactory(name="Vejle", country="DK"), CityFactory(name="Chennai", country="IN")
+    MembershipFactory(city=vejle, network=network)
+    MembershipFactory(city=chennai, network=network)
+    for city, code, salience in [(vejle, "knowledge", 3), (chennai, "capacity", 3), (chennai, "knowledge", 2)]:
+        EvidenceFactory(coding=CodingFactory(city=city, network=network, code=functions[code], salience=salience))
+    return network
+
+
 def test_home_shows_counts_and_links_to_networks(client):
     network = NetworkFactory(name="Eurocities")
     populate(network, 3)
@@ -34,15 +76,31 @@ def test_home_explains_how_to_load_data_when_empty(client):
     assert "manage.py load_citynet" in client.get(reverse("networks:home")).content.decode()
 
 
+def test_home_offers_a_search_box_and_the_ways_in(client):
+    html = client.get(reverse("networks:home")).content.decode()
+    assert f'action="{reverse("networks:search")}"' in html
+    for name in ["compare", "compare_cities", "logics", "graph", "map"]:
+        assert reverse(f"networks:{name}") in html
+
+
+@pytest.mark.parametrize("n_cities", [2, 60])
+def test_home_runs_five_queries_whatever_the_data(client, django_assert_num_queries, n_cities):
+    populate(NetworkFactory(), n_cities)
+    # networks with member and coding counts, count of places, of memberships, of codings; the codebook
+    with django_assert_num_queries(5):
+        client.get(reverse("networks:home"))
+
+
 @pytest.mark.parametrize("n_cities", [5, 300])
 def test_network_page_runs_the_same_queries_with_5_and_300_cities(client, django_assert_num_queries, n_cities):
     network = NetworkFactory()
     SubNetworkFactory(network=network)
     EvidenceFactory(coding=CodingFactory(city=None, network=network, perspective=Coding.Perspective.NETWORK))
     populate(network, n_cities)
-    # network (+ head office), themes, regional offices, sub-networks, memberships with city and source,
-    # own codings, own codings' evidence, member codings, member codings' evidence
-    with django_assert_num_queries(9):
+    # network (+ head office, member-count source), themes, regional offices, sub-networks (+ parent),
+    # memberships with city and source, codings (own and members') with city, code and coder,
+    # their evidence with source, the codebook
+    with django_assert_num_queries(8):
         response = client.get(reverse("networks:network_detail", args=[network.slug]))
     assert len(response.context["memberships"]) == n_cities
 
@@ -67,6 +125,68 @@ def test_network_page_shows_its_own_view_beside_its_members_view(client):
     assert list(response.context["member_codings"]) == [member]
     html = response.content.decode()
     assert "Capacity building comes first." in html and "Values knowledge sharing." in html
+
+
+def test_network_page_says_at_a_glance_what_the_network_stresses_and_what_its_members_stress(client, resilient):
+    response = client.get(reverse("networks:network_detail", args=[resilient.slug]))
+    html = " ".join(response.content.decode().split())
+    assert "100RC stresses <strong>Policy and Capacity</strong>" in html
+    assert "its members stress <strong>Knowledge</strong>" in html
+    figure = figure_in(response.content.decode(), "chart-offers")
+    network_bars, member_bars = figure["data"]
+    assert network_bars["x"] == [3, 3, 1] and member_bars["x"] == [0.0, 1.5, 2.5]
+
+
+def test_network_page_offers_csv_has_the_numbers_of_its_chart(client, resilient):
+    response = client.get(
+        reverse("networks:network_detail", args=[resilient.slug]), {"format": "csv", "chart": "offers"}
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="100rc-offers.csv"' in response["Content-Disposition"]
+    rows = rows_of(response)
+    assert [(row["code"], row["network_salience"], row["members_mean"]) for row in rows] == [
+        ("policy", "3", "0.0"),
+        ("capacity", "3", "1.5"),
+        ("knowledge", "1", "2.5"),
+    ]
+    assert rows[2]["members"] == "Vejle (3); Chennai (2)"
+
+
+def test_network_page_members_csv_lists_the_places_on_its_map(client, resilient):
+    MembershipFactory(network=resilient, city=CityFactory(name="Alameda", country="US"), took_effect=False)
+    url = reverse("networks:network_detail", args=[resilient.slug])
+    rows = rows_of(client.get(url, {"format": "csv", "chart": "members"}))
+    assert [row["name"] for row in rows] == ["Chennai", "Vejle"]
+    assert rows[0]["networks"] == "100RC" and rows[0]["latitude"] == "59.9"
+    figure = figure_in(client.get(url).content.decode(), "chart-members-map")
+    assert sum(len(trace["lat"]) for trace in figure["data"]) == 2
+
+
+def test_network_page_csv_of_a_chart_it_does_not_have_is_404(client, resilient):
+    url = reverse("networks:network_detail", args=[resilient.slug])
+    assert client.get(url, {"format": "csv", "chart": "nonsense"}).status_code == 404
+
+
+def test_network_page_draws_its_map_with_our_own_plotly_and_topojson(client, resilient):
+    html = client.get(reverse("networks:network_detail", args=[resilient.slug])).content.decode()
+    assert 'src="/static/js/plotly.min.js"' in html and 'src="/static/js/citynet.js"' in html
+    assert 'data-topojson-url="/static/topojson/"' in html
+    assert "cdn.plot.ly" not in html and "<script>" not in html
+
+
+def test_network_page_links_each_chart_to_its_csv(client, resilient):
+    response = client.get(reverse("networks:network_detail", args=[resilient.slug]))
+    assert response.context["csv_urls"] == {
+        "offers": "/networks/100rc/?format=csv&chart=offers",
+        "members": "/networks/100rc/?format=csv&chart=members",
+    }
+
+
+def test_network_page_says_when_nothing_is_coded(client):
+    network = NetworkFactory(name="Metropolis")
+    html = client.get(reverse("networks:network_detail", args=[network.slug])).content.decode()
+    assert "Neither what Metropolis says it offers nor what its members say they use has been coded" in html
+    assert "No memberships recorded" in html
 
 
 def test_unknown_network_is_404(client):

@@ -1,0 +1,74 @@
+"""The REST API, version 1: member places (cities) and a city's network portfolio."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cities.models import City
+from cities.serializers import CitySerializer
+from networks import aggregates, filters
+from networks.api import CODING_NOTE, SLUG_PATTERN, ApiViewSet, evidence_sources, resource_schema, studies_attribution
+from networks.models import Code, Coding, Membership
+from networks.renderers import GEONAMES_ATTRIBUTION, attribution_lines, csv_response
+from networks.serializers import PortfolioSerializer
+
+PORTFOLIO_COLUMNS = ["city", "city_slug", "network", "network_slug", "spells", "code", "code_kind", "salience"]
+
+
+def portfolio_rows(city: City, portfolio: dict) -> list[dict]:
+    """The portfolio as one row per network × codebook column (salience empty where not coded)."""
+    return [
+        {
+            "city": city.name,
+            "city_slug": city.slug,
+            "network": entry["network"]["name"],
+            "network_slug": entry["network"]["slug"],
+            "spells": entry["spells"],
+            "code": column["code"],
+            "code_kind": column["kind"],
+            "salience": {**entry["functions"], **entry["logics"]}.get(column["code"]),
+        }
+        for entry in portfolio["networks"]
+        for column in portfolio["codes"]
+    ]
+
+
+@resource_schema("member places", "member place", "slug")
+class CityViewSet(ApiViewSet):
+    """Member places of city networks: cities, metropolitan bodies, groupings and districts,
+    with GeoNames-matched coordinates and population."""
+
+    serializer_class = CitySerializer
+    filterset_class = filters.CityFilter
+    search_fields = ["name", "geonames_name"]
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+    resource = "cities"
+    attribution_note = "Population is indicative; each row's population_source names its source."
+    facet_dimensions = {"country": "country", "kind": "kind"}
+
+    def get_queryset(self):
+        return City.objects.for_list()
+
+    @extend_schema(
+        summary="A city's network portfolio",
+        description="The city's networks with their membership spells and the functions and logics each "
+        "one serves (highest salience per code), the functions two or more networks serve (overlaps), "
+        "and the functions none serves (gaps). In CSV, one row per network and codebook column.",
+        responses=PortfolioSerializer,
+        filters=False,
+    )
+    @action(detail=True, methods=["get"])
+    def portfolio(self, request, slug=None):
+        city = self.get_object()
+        codings = Coding.objects.for_city(city)
+        portfolio = aggregates.city_portfolio(
+            Membership.objects.filter(city=city).for_list(), codings, Code.objects.current()
+        )
+        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
+        if self.wants_csv():
+            comments = attribution_lines(f"portfolio of {city.name}", request.build_absolute_uri(), attribution)
+            rows = portfolio_rows(city, portfolio)
+            return csv_response(rows, columns=PORTFOLIO_COLUMNS, comments=comments, filename=f"portfolio-{city.slug}")
+        place = {"slug": city.slug, "name": city.name, "country": city.country}
+        return Response({"city": place, **portfolio, "attribution": attribution})

@@ -1,0 +1,670 @@
+"""The REST API, version 1: resources of the networks app, the matrix, and the shared plumbing.
+
+Reads are open to everyone; writes need a staff account (session or `Authorization: Token`).
+Lists are paginated in JSON and complete in CSV (streamed); every list and aggregate
+names its sources and licences (`attribution`). See citynet/settings.py
+SPECTACULAR_SETTINGS["DESCRIPTION"] for the conventions as users read them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, ProtectedError, Q, QuerySet
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import engines
+from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularRedocView
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.filters import SearchFilter
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.routers import APIRootView, DefaultRouter
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from networks import aggregates, filters
+from networks.models import (
+    Code,
+    Coding,
+    EngagementObservation,
+    Evidence,
+    Membership,
+    Network,
+    Participation,
+    Source,
+    SubNetwork,
+)
+from networks.renderers import GEONAMES_ATTRIBUTION, CSVRenderer, attribution_lines, csv_response
+from networks.serializers import (
+    CodeSerializer,
+    CodingSerializer,
+    EngagementObservationSerializer,
+    ErrorSerializer,
+    FacetsSerializer,
+    MatrixQuerySerializer,
+    MatrixSerializer,
+    MembershipSerializer,
+    NetworkSerializer,
+    ParticipationSerializer,
+    SourceSerializer,
+    SubNetworkSerializer,
+    ValidationErrorSerializer,
+)
+
+SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
+ID_PATTERN = r"[0-9]{1,18}"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+MATRIX_COLUMNS = [
+    "city",
+    "city_slug",
+    "country",
+    "network",
+    "network_slug",
+    "code",
+    "code_kind",
+    "salience",
+    "outcome",
+    "perspective",
+    "evidence_count",
+    "coders",
+    "evidence",
+]
+
+
+# Permissions, pagination, errors and the schema's error responses.
+
+
+class IsStaffOrReadOnly(permissions.BasePermission):
+    """Anyone may read; only authenticated staff may create, change or delete."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class ApiSearchFilter(SearchFilter):
+    """DRF's search, with a bad term reported under `search` like every other parameter."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as error:
+            raise ValidationError({self.search_param: error.detail}) from error
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Other records refer to this one; change or delete them first."
+    default_code = "conflict"
+
+
+class ApiPagination(PageNumberPagination):
+    """`?page=n&page_size=m` (at most 500). A page past the last one is empty, not an error,
+    so a saved link keeps working while the data shrinks."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_page_number(self, request, paginator):
+        number = super().get_page_number(request, paginator)
+        if isinstance(number, int):  # "last"
+            return number
+        if not re.fullmatch(r"[0-9]{1,9}", str(number)) or int(number) < 1:
+            raise ValidationError({self.page_query_param: ["A page is a whole number from 1, or `last`."]})
+        return int(number)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        number = self.get_page_number(request, paginator)
+        self.past_the_end = number > paginator.num_pages
+        self.page = paginator.page(min(number, paginator.num_pages))
+        return [] if self.past_the_end else list(self.page)
+
+    def get_next_link(self):
+        return None if self.past_the_end else super().get_next_link()
+
+    def get_previous_link(self):
+        if not self.past_the_end:
+            return super().get_previous_link()
+        url, last = self.request.build_absolute_uri(), self.page.paginator.num_pages
+        return (
+            remove_query_param(url, self.page_query_param)
+            if last == 1
+            else replace_query_param(url, self.page_query_param, last)
+        )
+
+    def get_paginated_response(self, data, attribution: list[str] | None = None):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "attribution": attribution or [],
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["count", "next", "previous", "attribution", "results"]
+        paginated["properties"]["attribution"] = {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Where the data come from and under which licences; keep it with the data.",
+        }
+        return paginated
+
+
+class ApiAutoSchema(AutoSchema):
+    """Documents the error responses every operation can give, and CSV bodies as text."""
+
+    def error_responses(self) -> dict[str, OpenApiResponse]:
+        errors = {
+            "400": OpenApiResponse(
+                ValidationErrorSerializer,
+                "Invalid input: a malformed parameter or filter value, or an invalid payload. "
+                "Messages are keyed by parameter or field name.",
+            ),
+            "401": OpenApiResponse(
+                ErrorSerializer,
+                "Not authenticated: a write without credentials, or an invalid token.",
+            ),
+            "404": OpenApiResponse(ErrorSerializer, "Not found: no such object, or an unknown `format`."),
+        }
+        if getattr(self.view, "throttle_classes", None):
+            errors["429"] = OpenApiResponse(
+                ErrorSerializer, "Too many requests from this client; the Retry-After header says when to retry."
+            )
+        if self.method in WRITE_METHODS:
+            errors["403"] = OpenApiResponse(ErrorSerializer, "Forbidden: writes need a staff account.")
+        if self.method == "DELETE":
+            errors["409"] = OpenApiResponse(
+                ErrorSerializer, "Conflict: other records refer to this one (e.g. a city's memberships)."
+            )
+        return errors
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, response in self.error_responses().items():
+            responses.setdefault(code, self._get_response_for_code(response, code, direction=direction))
+        for response in responses.values():
+            if "text/csv" in response.get("content", {}):
+                response["content"]["text/csv"] = {
+                    "schema": {"type": "string", "description": "CSV: `#` comment lines, a header row, rows."}
+                }
+        return responses
+
+
+def studies_attribution(source_ids: QuerySet | None) -> list[str]:
+    """'Study: <citation>' for each study among the given sources or reporting them (interviews)."""
+    if source_ids is None:
+        return []
+    cited = Source.objects.filter(pk__in=source_ids)
+    studies = Source.objects.filter(kind=Source.Kind.STUDY).filter(
+        Q(pk__in=cited.values("pk")) | Q(pk__in=cited.values("part_of"))
+    )
+    return [f"Study: {citation}" for citation in studies.order_by("citation").values_list("citation", flat=True)]
+
+
+def evidence_sources(codings: QuerySet) -> QuerySet:
+    return Evidence.objects.filter(coding__in=codings).values("source")
+
+
+CODING_NOTE = (
+    "Codings: salience (0-3) and outcome are the named coder's reading of the evidence, which "
+    "cites its source; for the study's data that coder is Citynet's seed coding, not the study's authors."
+)
+
+
+def count_by(queryset: QuerySet, path: str, dimension: str) -> list[dict]:
+    """Rows of `queryset` counted by the value at `path`, as `facet_counts` wants them."""
+    rows = (
+        queryset.model.objects.filter(pk__in=queryset.values("pk")).values(path).annotate(count=Count("pk")).order_by()
+    )
+    return aggregates.facet_counts(({dimension: row[path], "count": row["count"]} for row in rows), dimension)
+
+
+# The base viewset: lists (JSON pages, CSV in full), writes through full_clean, facets.
+
+
+class ApiViewSet(viewsets.ModelViewSet):
+    """Base of every resource. Subclasses set `serializer_class`, `filterset_class`,
+    `search_fields`, `get_queryset()` (a named queryset method), and what the attribution
+    says: `place_data` (rows carry GeoNames place data), `attribution_note`,
+    `attribution_sources(queryset)` (source ids whose studies to cite)."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    permission_classes = [IsStaffOrReadOnly]
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
+    schema = ApiAutoSchema()
+    lookup_value_regex = ID_PATTERN
+    resource = ""
+    place_data = True
+    attribution_note = ""
+    facet_dimensions: dict[str, str] = {}
+
+    def attribution_sources(self, queryset: QuerySet) -> QuerySet | None:
+        return None
+
+    def attribution(self, queryset: QuerySet) -> list[str]:
+        lines = [GEONAMES_ATTRIBUTION] if self.place_data else []
+        lines += studies_attribution(self.attribution_sources(queryset))
+        return lines + ([self.attribution_note] if self.attribution_note else [])
+
+    def wants_csv(self) -> bool:
+        return getattr(self.request.accepted_renderer, "format", None) == "csv"
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        if self.wants_csv():
+            return self.csv_download(queryset)
+        page = self.paginate_queryset(queryset)
+        data = self.get_serializer(page, many=True).data
+        return self.paginator.get_paginated_response(data, attribution=self.attribution(queryset))
+
+    def csv_columns(self, serializer) -> list[str]:
+        return [name for name, field in serializer.fields.items() if not field.write_only]
+
+    def csv_row(self, data: dict) -> dict:
+        return data
+
+    def csv_download(self, queryset: QuerySet):
+        serializer = self.get_serializer()
+        rows = (self.csv_row(serializer.to_representation(item)) for item in queryset.iterator(chunk_size=1000))
+        comments = attribution_lines(self.resource, self.request.build_absolute_uri(), self.attribution(queryset))
+        return csv_response(rows, columns=self.csv_columns(serializer), comments=comments, filename=self.resource)
+
+    def perform_create(self, serializer):
+        self.save_checked(serializer)
+
+    def perform_update(self, serializer):
+        self.save_checked(serializer)
+
+    def save_checked(self, serializer) -> None:
+        try:
+            with transaction.atomic():
+                instance = serializer.save()
+        except IntegrityError as error:
+            # A concurrent write can still break a constraint full_clean() just checked.
+            raise ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["This conflicts with data saved meanwhile; reload and retry."]}
+            ) from error
+        # Answer with what a read returns (annotations and related names included).
+        serializer.instance = self.get_queryset().get(pk=instance.pk)
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError as error:
+            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
+            raise Conflict(
+                f"Other records refer to this one ({', '.join(kinds)}); change or delete them first."
+            ) from error
+
+    @action(detail=False, methods=["get"])
+    def facets(self, request, *args, **kwargs):
+        """Counts of the filtered list (the same filters as the list) by one dimension."""
+        query = FacetQuerySerializer(data=request.query_params, context={"dimensions": self.facet_dimensions})
+        query.is_valid(raise_exception=True)
+        dimension = query.validated_data["dimension"]
+        queryset = self.filter_queryset(self.get_queryset())
+        facets = count_by(queryset, self.facet_dimensions[dimension], dimension)
+        attribution = self.attribution(queryset)
+        if self.wants_csv():
+            rows = ({"dimension": dimension, **facet} for facet in facets)
+            comments = attribution_lines(f"{self.resource} by {dimension}", request.build_absolute_uri(), attribution)
+            return csv_response(
+                rows, columns=["dimension", "value", "count"], comments=comments, filename=f"{self.resource}-facets"
+            )
+        total = sum(facet["count"] for facet in facets)
+        return Response(
+            {
+                "resource": self.resource,
+                "dimension": dimension,
+                "total": total,
+                "facets": facets,
+                "attribution": attribution,
+            }
+        )
+
+
+class FacetQuerySerializer(serializers.Serializer):
+    dimension = serializers.CharField()
+
+    def validate_dimension(self, value: str) -> str:
+        if value not in self.context["dimensions"]:
+            raise serializers.ValidationError(f"Choose one of: {', '.join(self.context['dimensions'])}.")
+        return value
+
+
+def resource_schema(plural: str, singular: str, key: str):
+    """Summaries of a resource's operations, and its facets' `dimension` parameter."""
+
+    def decorate(viewset):
+        dimension = OpenApiParameter(
+            "dimension",
+            OpenApiTypes.STR,
+            required=True,
+            enum=list(viewset.facet_dimensions),
+            description="What to count the filtered list by.",
+        )
+        return extend_schema_view(
+            list=extend_schema(
+                summary=f"List {plural}",
+                description=f"{plural.capitalize()}, filtered and sorted by the query parameters; "
+                "paginated in JSON, complete in CSV.",
+            ),
+            retrieve=extend_schema(summary=f"Get a {singular} by its {key}"),
+            create=extend_schema(summary=f"Create a {singular} (staff)"),
+            update=extend_schema(summary=f"Replace a {singular} (staff)"),
+            partial_update=extend_schema(summary=f"Change some fields of a {singular} (staff)"),
+            destroy=extend_schema(summary=f"Delete a {singular} (staff)"),
+            facets=extend_schema(
+                summary=f"Count {plural} by a dimension",
+                description=f"Counts of the {plural} list, filtered by the same parameters as the list, "
+                "by one dimension.",
+                parameters=[dimension],
+                responses=FacetsSerializer,
+                filters=True,
+            ),
+        )(viewset)
+
+    return decorate
+
+
+# The networks app's resources.
+
+
+@resource_schema("networks", "network", "slug")
+class NetworkViewSet(ApiViewSet):
+    """International city networks, with their member and coding counts."""
+
+    serializer_class = NetworkSerializer
+    filterset_class = filters.NetworkFilter
+    search_fields = ["name", "acronym", "description"]
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+    resource = "networks"
+    place_data = False
+    facet_dimensions = {"scope": "scope", "focus": "focus", "region": "region"}
+
+    def get_queryset(self):
+        return Network.objects.for_api()
+
+    def attribution_sources(self, queryset):
+        return queryset.values("member_count_source")
+
+
+@resource_schema("membership spells", "membership spell", "id")
+class MembershipViewSet(ApiViewSet):
+    """Membership spells: which place was a member of which network, when, and by which source."""
+
+    serializer_class = MembershipSerializer
+    filterset_class = filters.MembershipFilter
+    search_fields = ["city__name", "network__name", "network__acronym", "note"]
+    resource = "memberships"
+    attribution_note = "Membership spells: each row's source_label, source_citation and source_url name its source."
+    facet_dimensions = {
+        "network": "network__slug",
+        "country": "city__country",
+        "city_kind": "city__kind",
+        "type": "type",
+        "round": "application_round",
+        "joined_year": "joined__year",
+        "left_year": "left__year",
+        "took_effect": "took_effect",
+    }
+
+    def get_queryset(self):
+        return Membership.objects.for_list()
+
+
+@resource_schema("sub-networks", "sub-network", "id")
+class SubNetworkViewSet(ApiViewSet):
+    """The parts of a network where work happens: forums, working groups, platforms, offices."""
+
+    serializer_class = SubNetworkSerializer
+    filterset_class = filters.SubNetworkFilter
+    search_fields = ["name", "description"]
+    resource = "subnetworks"
+    place_data = False
+    facet_dimensions = {"network": "network__slug", "kind": "kind", "permanent": "permanent"}
+
+    def get_queryset(self):
+        # SubNetwork has no QuerySet class yet; this is the fetch plan its `for_list()` would hold.
+        return SubNetwork.objects.select_related("network", "parent").order_by("network__name", "kind", "name")
+
+    def attribution_sources(self, queryset):
+        return queryset.values("source")
+
+
+@resource_schema("participations", "participation", "id")
+class ParticipationViewSet(ApiViewSet):
+    """Which unit of a city (a department, politicians, a role) takes part in which network or sub-network."""
+
+    serializer_class = ParticipationSerializer
+    filterset_class = filters.ParticipationFilter
+    search_fields = ["unit", "note", "city__name", "subnetwork__name"]
+    resource = "participations"
+    attribution_note = "Participations: each row's source_label names its source."
+    facet_dimensions = {
+        "network": "network__slug",
+        "subnetwork": "subnetwork__slug",
+        "country": "city__country",
+        "unit_kind": "unit_kind",
+        "involvement": "involvement",
+    }
+
+    def get_queryset(self):
+        return Participation.objects.for_list()
+
+    def attribution_sources(self, queryset):
+        return queryset.values("source")
+
+
+@resource_schema("codes", "code", "code")
+class CodeViewSet(ApiViewSet):
+    """The codebook: network functions and logics of participation, by code. A code is looked up
+    in the current codebook version unless `?version=<label>` names another."""
+
+    serializer_class = CodeSerializer
+    filterset_class = filters.CodeFilter
+    search_fields = ["code", "name", "definition"]
+    lookup_field = "code"
+    lookup_value_regex = SLUG_PATTERN
+    resource = "codes"
+    place_data = False
+    facet_dimensions = {"kind": "kind", "version": "version__label"}
+
+    def get_queryset(self):
+        return Code.objects.for_list()
+
+    def get_object(self):
+        # A code is unique per codebook version; for_list() puts the current version first.
+        code = self.filter_queryset(self.get_queryset()).filter(code=self.kwargs["code"]).first()
+        if code is None:
+            raise Http404
+        self.check_object_permissions(self.request, code)
+        return code
+
+    def attribution_sources(self, queryset):
+        return queryset.values("version__based_on")
+
+
+@resource_schema("sources", "source", "id")
+class SourceViewSet(ApiViewSet):
+    """Where facts and codes come from: the study, its interviews, documents, web pages, member lists."""
+
+    serializer_class = SourceSerializer
+    filterset_class = filters.SourceFilter
+    search_fields = ["label", "citation", "organisation"]
+    resource = "sources"
+    place_data = False
+    facet_dimensions = {"kind": "kind", "year": "year"}
+
+    def get_queryset(self):
+        # Source has no QuerySet class yet; Meta.ordering is the list order.
+        return Source.objects.all()
+
+    def attribution_sources(self, queryset):
+        return queryset.values("pk")
+
+
+@resource_schema("codings", "coding", "id")
+class CodingViewSet(ApiViewSet):
+    """Codes applied to a city's use of a network (or, with no city, to what a network as a whole
+    offers), each with its evidence. `search` looks in names and in the evidence text."""
+
+    serializer_class = CodingSerializer
+    filterset_class = filters.CodingFilter
+    search_fields = ["city__name", "network__name", "code__name", "note", "evidence__text", "evidence__original_text"]
+    resource = "codings"
+    attribution_note = CODING_NOTE
+    facet_dimensions = {
+        "code": "code__code",
+        "code_kind": "code__kind",
+        "salience": "salience",
+        "outcome": "outcome",
+        "perspective": "perspective",
+        "network": "network__slug",
+        "country": "city__country",
+        "city": "city__slug",
+        "coder": "coder__name",
+    }
+
+    def get_queryset(self):
+        return Coding.objects.for_list()
+
+    def attribution_sources(self, queryset):
+        return evidence_sources(queryset)
+
+    def csv_columns(self, serializer):
+        columns = super().csv_columns(serializer)
+        return [*columns[: columns.index("evidence")], "evidence_count", "evidence", "evidence_ids"]
+
+    def csv_row(self, data):
+        evidence = data["evidence"]
+        return {
+            **data,
+            "evidence_count": len(evidence),
+            "evidence": [f"{item['text']} ({item['citation']})" for item in evidence],
+            "evidence_ids": [item["id"] for item in evidence],
+        }
+
+
+@resource_schema("engagement observations", "engagement observation", "id")
+class EngagementObservationViewSet(ApiViewSet):
+    """How engaged a city was in a network at a date, as a source reports it."""
+
+    serializer_class = EngagementObservationSerializer
+    filterset_class = filters.EngagementObservationFilter
+    search_fields = ["note", "city__name", "network__name"]
+    resource = "engagement"
+    attribution_note = "Engagement levels: the coder's reading of each row's source (source_label)."
+    facet_dimensions = {"network": "network__slug", "country": "city__country", "level": "level"}
+
+    def get_queryset(self):
+        # EngagementObservation has no QuerySet class yet; Meta.ordering is the list order.
+        return EngagementObservation.objects.select_related("city", "network", "source")
+
+    def attribution_sources(self, queryset):
+        return queryset.values("source")
+
+
+class MatrixView(GenericAPIView):
+    """The study's central table as data: for one network (or all), the city × code matrix.
+
+    Each cell gives the salience (0-3), the outcome, the evidence count and the evidence
+    itself (id, quote or paraphrase, citation); a cell is null where the code was not
+    applied. In CSV, one row per filled cell."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    permission_classes = [IsStaffOrReadOnly]
+    pagination_class = None
+    filter_backends: list = []
+    schema = ApiAutoSchema()
+
+    @extend_schema(
+        summary="The city × code comparison matrix",
+        parameters=[MatrixQuerySerializer],
+        responses=MatrixSerializer,
+        tags=["matrix"],
+    )
+    def get(self, request):
+        query = MatrixQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        network, cities = query.validated_data.get("network"), query.validated_data.get("city", [])
+        codings = Coding.objects.for_matrix(network, cities)
+        matrix = aggregates.comparison_matrix(codings, Code.objects.current())
+        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
+        if getattr(request.accepted_renderer, "format", None) == "csv":
+            comments = attribution_lines("comparison matrix", request.build_absolute_uri(), attribution)
+            rows = aggregates.matrix_flat_rows(matrix)
+            return csv_response(rows, columns=MATRIX_COLUMNS, comments=comments, filename="matrix")
+        network_ref = {"slug": network.slug, "name": network.name, "acronym": network.acronym} if network else None
+        return Response({"network": network_ref, "cities": cities, **matrix, "attribution": attribution})
+
+
+class ApiRootView(APIRootView):
+    """Citynet API v1. Reads are open; writes need a staff account. Add `?format=csv` to any
+    list or aggregate for a complete CSV download. The OpenAPI schema is at /api/v1/schema/,
+    with interactive documentation at /api/v1/docs/ and /api/v1/redoc/."""
+
+    permission_classes = [permissions.AllowAny]
+
+
+class ApiRouter(DefaultRouter):
+    """A DefaultRouter whose browsable root is open to all and also links the aggregates and docs."""
+
+    APIRootView = ApiRootView
+    include_format_suffixes = False
+    extra_links = {
+        "matrix": "matrix",
+        "schema": "schema",
+        "docs": "docs",
+        "redoc": "redoc",
+    }
+
+    def get_api_root_view(self, api_urls=None):
+        links = {prefix: self.routes[0].name.format(basename=basename) for prefix, _, basename in self.registry}
+        links.update(self.extra_links)
+        return self.APIRootView.as_view(api_root_dict=links)
+
+
+# drf-spectacular's Redoc page links Google Fonts; without them it works offline (system fonts).
+OFFLINE_REDOC = """{% extends "drf_spectacular/redoc.html" %}{% block head %}
+<title>{{ title|default:"Redoc" }}</title>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body { margin: 0; padding: 0; }</style>
+{% endblock head %}"""
+
+
+class OfflineRedocView(SpectacularRedocView):
+    """Redoc served entirely from this site (the sidecar's bundle, no web fonts)."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        data = super().get(request, *args, **kwargs).data
+        return HttpResponse(engines["django"].from_string(OFFLINE_REDOC).render(data, request))
+
+
+@csrf_exempt  # it changes nothing; without this a stray POST would get Django's HTML 403
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any other address under /api/v1/ (e.g. a malformed id): the API's JSON 404, not an HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -1,0 +1,337 @@
+"""Query-parameter filters for the API lists (and their facets and CSV exports).
+
+Every filter is a plain query parameter, so a filtered list is a permalink. Parameters
+that take several values accept them repeated (`?network=a&network=b`) or comma
+separated (`?network=a,b`); several values of one parameter are alternatives (OR),
+different parameters must all hold (AND). A well-formed value that matches nothing gives
+an empty list; a malformed one (`?member_on=notadate`) gives 400 with the parameter's errors.
+"""
+
+import re
+
+import django_filters as filters
+from django import forms
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
+
+from cities.models import City
+from networks.models import (
+    Code,
+    Coding,
+    EngagementObservation,
+    Evidence,
+    Membership,
+    Network,
+    Participation,
+    Source,
+    SubNetwork,
+)
+
+MAX_VALUES = 100
+MAX_VALUE_LENGTH = 200
+PATTERNS = {
+    "string": re.compile(rf"^[^\x00]{{1,{MAX_VALUE_LENGTH}}}$"),
+    "integer": re.compile(r"^[0-9]{1,9}$"),
+}
+
+
+class ValuesWidget(filters.widgets.QueryArrayWidget):
+    """Repeated parameters and comma-separated values both give a list of values."""
+
+    def value_from_datadict(self, data, files, name):
+        values = super().value_from_datadict(data, files, name)
+        return sorted({part.strip() for value in values for part in value.split(",") if part.strip()})
+
+
+class ValuesField(forms.MultipleChoiceField):
+    """Any values of a given shape (not a fixed set of choices): unknown ones match nothing."""
+
+    widget = ValuesWidget
+
+    def __init__(self, *args, value_type: str = "string", transform=None, **kwargs):
+        self.value_type = value_type
+        self.transform = transform
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        values = super().to_python(value)
+        return [self.transform(item) for item in values] if self.transform else values
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(value) > MAX_VALUES:
+            raise forms.ValidationError(
+                "Give at most %(limit)d values.", code="max_values", params={"limit": MAX_VALUES}
+            )
+        for item in value:
+            if not PATTERNS[self.value_type].match(item):
+                raise forms.ValidationError(
+                    "%(value)r is not a valid %(type)s value.",
+                    code="invalid_value",
+                    params={"value": item[:50], "type": self.value_type},
+                )
+
+    def valid_value(self, value):
+        return True
+
+
+class ValuesFilter(filters.MultipleChoiceFilter):
+    """Rows whose `field_name` is any of the given values (a slug, code, country, id...)."""
+
+    field_class = ValuesField
+
+    def __init__(self, *args, value_type: str = "string", help_text: str = "", **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, value_type=value_type, help_text=help_text, **kwargs)
+        extend_schema_field({"type": value_type, "description": help_text})(self)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+def values_filter(field_name: str, help_text: str, **kwargs) -> ValuesFilter:
+    return ValuesFilter(field_name=field_name, help_text=help_text, **kwargs)
+
+
+def choices_filter(field_name: str, choices, help_text: str) -> filters.MultipleChoiceFilter:
+    return filters.MultipleChoiceFilter(
+        field_name=field_name, choices=choices, widget=ValuesWidget, distinct=False, help_text=help_text
+    )
+
+
+def whole_number(field_name: str, lookup_expr: str, help_text: str, **bounds) -> filters.NumberFilter:
+    return filters.NumberFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=help_text, **bounds)
+
+
+def upper(value: str) -> str:
+    return value.upper()
+
+
+NETWORK_HELP = "Network slug, e.g. `eurocities`."
+CITY_HELP = "Member place slug, e.g. `oslo`."
+COUNTRY_HELP = "Two-letter ISO 3166-1 country code of the place, e.g. `NO` (any case)."
+SOURCE_HELP = "Source id (see /api/v1/sources/)."
+ORDERING_NAMES = {"city__country": "country"}
+SEARCH_NOTE = "Several values are alternatives; repeat the parameter or separate values with commas."
+
+
+class ApiFilterSet(filters.FilterSet):
+    """Adds the primary key as the last sort key, so pages never overlap or skip a row."""
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+        if "pk" not in ordering and "id" not in ordering:
+            queryset = queryset.order_by(*ordering, "pk")
+        return queryset
+
+
+def order_by_filter(*fields: str) -> filters.OrderingFilter:
+    """`?ordering=a,-b`: fields named as the API names them (`network` sorts by network name)."""
+    names = [(field, ORDERING_NAMES.get(field, field.replace("__name", "").replace("__", "_"))) for field in fields]
+    return filters.OrderingFilter(
+        fields=names, help_text="Sort order, comma separated; prefix a field with `-` to reverse it."
+    )
+
+
+class CityFilter(ApiFilterSet):
+    country = values_filter("country", COUNTRY_HELP, transform=upper)
+    kind = choices_filter("kind", City.Kind.choices, "Kind of member place.")
+    network = values_filter("network", "Places with a membership spell in this network. " + NETWORK_HELP, method="noop")
+    member_on = filters.DateFilter(
+        method="noop",
+        help_text="Places that were members on this date (YYYY-MM-DD); with `network`, members of that network.",
+    )
+    membership_type = choices_filter("membership_type", Membership.Type.choices, "Places with a spell of this type.")
+    membership_type.method = "noop"
+    round = values_filter("round", "Places admitted in this application round.", value_type="integer", method="noop")
+    geonames_id = values_filter("geonames_id", "GeoNames id of the place.", value_type="integer")
+    ordering = order_by_filter("name", "country", "population", "n_memberships")
+
+    class Meta:
+        model = City
+        fields: list[str] = []
+
+    def noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        # The membership filters act together in filter_queryset, on one spell.
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if not any(data.get(name) for name in ("network", "member_on", "membership_type", "round")):
+            return queryset
+        spells = Membership.objects.all()
+        if data.get("network"):
+            spells = spells.filter(network__slug__in=data["network"])
+        if data.get("member_on"):
+            spells = spells.member_on(data["member_on"])
+        if data.get("membership_type"):
+            spells = spells.filter(type__in=data["membership_type"])
+        if data.get("round"):
+            spells = spells.filter(application_round__in=data["round"])
+        return queryset.filter(pk__in=spells.values("city"))
+
+
+class NetworkFilter(ApiFilterSet):
+    scope = choices_filter("scope", Network.Scope.choices, "Geographic scope.")
+    focus = choices_filter("focus", Network.Focus.choices, "General portfolio or specialised.")
+    region = values_filter("region", "Region of a regional network, e.g. `Europe`.")
+    theme = values_filter("theme", "Theme slug.", method="filter_theme")
+    politically_led = filters.BooleanFilter(help_text="Led by elected politicians of member cities.")
+    ordering = order_by_filter("name", "founded", "n_members", "n_codings")
+
+    class Meta:
+        model = Network
+        fields: list[str] = []
+
+    def filter_theme(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(pk__in=Network.themes.through.objects.filter(theme__slug__in=value).values("network"))
+
+
+class MembershipFilter(ApiFilterSet):
+    network = values_filter("network__slug", NETWORK_HELP)
+    city = values_filter("city__slug", CITY_HELP)
+    country = values_filter("city__country", COUNTRY_HELP, transform=upper)
+    city_kind = choices_filter("city__kind", City.Kind.choices, "Kind of member place.")
+    type = choices_filter("type", Membership.Type.choices, "Membership type.")
+    round = values_filter("application_round", "Application round (e.g. 100RC's rounds 1-3).", value_type="integer")
+    joined = filters.DateFromToRangeFilter(
+        help_text="Spells that started on or after `joined_after` and on or before `joined_before` (YYYY-MM-DD)."
+    )
+    left = filters.DateFromToRangeFilter(
+        help_text="Spells that ended on or after `left_after` and on or before `left_before` (YYYY-MM-DD)."
+    )
+    member_on = filters.DateFilter(
+        method="filter_member_on",
+        help_text="Spells that took effect and cover this date (YYYY-MM-DD); an unknown start or end counts as open.",
+    )
+    current = filters.BooleanFilter(
+        method="filter_current", help_text="`true`: spells that took effect and have not ended."
+    )
+    took_effect = filters.BooleanFilter(
+        help_text="`false`: places selected or admitted whose membership never started."
+    )
+    source = values_filter("source_id", SOURCE_HELP, value_type="integer")
+    ordering = order_by_filter(
+        "network__name", "city__name", "city__country", "joined", "left", "application_round", "type"
+    )
+
+    class Meta:
+        model = Membership
+        fields: list[str] = []
+
+    def filter_member_on(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.member_on(value)
+
+    def filter_current(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        current = Membership.objects.current().values("pk")
+        return queryset.filter(pk__in=current) if value else queryset.exclude(pk__in=current)
+
+
+class SubNetworkFilter(ApiFilterSet):
+    network = values_filter("network__slug", NETWORK_HELP)
+    slug = values_filter("slug", "Sub-network slug (unique within its network).")
+    kind = choices_filter("kind", SubNetwork.Kind.choices, "Kind of sub-network.")
+    parent = values_filter("parent_id", "Id of the parent sub-network.", value_type="integer")
+    permanent = filters.BooleanFilter(help_text="Permanent (`true`) or temporary (`false`).")
+    ordering = order_by_filter("network__name", "kind", "name")
+
+    class Meta:
+        model = SubNetwork
+        fields: list[str] = []
+
+
+class ParticipationFilter(ApiFilterSet):
+    network = values_filter("network__slug", NETWORK_HELP)
+    city = values_filter("city__slug", CITY_HELP)
+    country = values_filter("city__country", COUNTRY_HELP, transform=upper)
+    subnetwork = values_filter("subnetwork__slug", "Sub-network slug; combine with `network` to pick one network's.")
+    unit_kind = choices_filter("unit_kind", Participation.UnitKind.choices, "Kind of municipal unit.")
+    involvement = choices_filter("involvement", Participation.Involvement.choices, "How much the unit takes part.")
+    source = values_filter("source_id", SOURCE_HELP, value_type="integer")
+    ordering = order_by_filter("network__name", "city__name", "subnetwork__name", "unit", "since")
+
+    class Meta:
+        model = Participation
+        fields: list[str] = []
+
+
+class CodeFilter(ApiFilterSet):
+    kind = choices_filter("kind", Code.Kind.choices, "A network function or a logic of participation.")
+    version = values_filter("version__label", "Codebook version label.")
+    current = filters.BooleanFilter(
+        field_name="version__is_current", help_text="`true`: codes of the current codebook version only."
+    )
+    ordering = order_by_filter("kind", "position", "code")
+
+    class Meta:
+        model = Code
+        fields: list[str] = []
+
+
+class SourceFilter(ApiFilterSet):
+    kind = choices_filter("kind", Source.Kind.choices, "Kind of source.")
+    year = values_filter("year", "Year of the source.", value_type="integer")
+    part_of = values_filter("part_of_id", "Id of the study an interview is reported in.", value_type="integer")
+    ordering = order_by_filter("kind", "year", "label", "interview_number")
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+
+class CodingFilter(ApiFilterSet):
+    network = values_filter("network__slug", NETWORK_HELP)
+    city = values_filter("city__slug", CITY_HELP)
+    country = values_filter("city__country", COUNTRY_HELP, transform=upper)
+    network_as_whole = filters.BooleanFilter(
+        field_name="city",
+        lookup_expr="isnull",
+        help_text="`true`: only codings of what a network as a whole offers; `false`: only codings of cities' use.",
+    )
+    code = values_filter("code__code", "Code, e.g. `knowledge` or `appropriateness`.")
+    code_kind = choices_filter("code__kind", Code.Kind.choices, "Network function or logic of participation.")
+    salience_min = whole_number("salience", "gte", "Salience at least this (0-3).", min_value=0, max_value=3)
+    salience_max = whole_number("salience", "lte", "Salience at most this (0-3).", min_value=0, max_value=3)
+    outcome = choices_filter("outcome", Coding.Outcome.choices, "Whether the city says it gets it.")
+    perspective = choices_filter("perspective", Coding.Perspective.choices, "Whose view the coding records.")
+    coder = values_filter("coder__name", "Coder name.")
+    source = values_filter(
+        "source",
+        "Codings with evidence from this source (id). " + SOURCE_HELP,
+        value_type="integer",
+        method="filter_evidence",
+    )
+    evidence_kind = choices_filter("evidence_kind", Evidence.Kind.choices, "Codings with evidence of this kind.")
+    evidence_kind.method = "filter_evidence"
+    ordering = order_by_filter("city__name", "network__name", "code__kind", "code__position", "salience", "coded_at")
+
+    class Meta:
+        model = Coding
+        fields: list[str] = []
+
+    def filter_evidence(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        lookup = {"source": "source_id__in", "evidence_kind": "kind__in"}[name]
+        return queryset.filter(pk__in=Evidence.objects.filter(**{lookup: value}).values("coding"))
+
+
+class EngagementObservationFilter(ApiFilterSet):
+    network = values_filter("network__slug", NETWORK_HELP)
+    city = values_filter("city__slug", CITY_HELP)
+    country = values_filter("city__country", COUNTRY_HELP, transform=upper)
+    level = choices_filter("level", EngagementObservation.Level.choices, "Engagement level, 0 (none) to 3 (high).")
+    observed = filters.DateFromToRangeFilter(
+        field_name="observed_on",
+        help_text="Observed on or after `observed_after` and on or before `observed_before` (YYYY-MM-DD).",
+    )
+    is_peak = filters.BooleanFilter(help_text="`true`: observations the source calls the peak.")
+    source = values_filter("source_id", SOURCE_HELP, value_type="integer")
+    ordering = order_by_filter("city__name", "network__name", "observed_on", "level")
+
+    class Meta:
+        model = EngagementObservation
+        fields: list[str] = []

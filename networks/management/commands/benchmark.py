@@ -1,0 +1,36 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from networks import benchmark
+
+
+class Command(BaseCommand):
+    help = (
+        "Time Citynet's heaviest pages and API endpoints on the data in the database (p50 and p95 server "
+        "latency, in process with Django's test client), each against the raw SQL that fetches the same rows, "
+        "and mark each target of issue 6 met or not. Read-only. Load data first: load_citynet, generate_synthetic."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=20, help="timed requests per case (default 20)")
+        parser.add_argument(
+            "--budget", type=float, default=20.0, help="seconds per case after which fewer requests are timed"
+        )
+        parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+        parser.add_argument("--only", nargs="*", help="time only the cases whose names contain these words")
+
+    def handle(self, *args, **options):
+        if options["repeat"] < 1:
+            raise CommandError("--repeat must be at least 1")
+        try:
+            report = benchmark.run(
+                repeat=options["repeat"], budget=options["budget"], only=options["only"], progress=self.stderr.write
+            )
+        except (ValueError, RuntimeError) as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(benchmark.table(report))
+        if options["json"]:
+            options["json"].write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+            self.stdout.write(f"Figures written to {options['json']}")

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from networks.services import EDITOR, READ_ONLY_STAFF, roles_setup
+
+
+class Command(BaseCommand):
+    help = (
+        f"Create or update the groups '{EDITOR}' (add, change and delete memberships, codings, evidence, "
+        f"sources, participations, sub-networks, engagement observations and cities; view everything) and "
+        f"'{READ_ONLY_STAFF}' (view everything). Neither may touch users or groups. Idempotent."
+    )
+
+    def handle(self, *args, **options):
+        for name, count in roles_setup().items():
+            self.stdout.write(f"{name}: {count} permissions")
+        self.stdout.write("Give a person a role in the admin (Users): tick 'Staff status' and add the group.")

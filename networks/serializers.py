@@ -1,0 +1,554 @@
+"""Serializers of the REST API (v1): resources, their writes, and the shapes of the aggregates.
+
+Related objects are named by their natural key (city and network slugs, code, coder name)
+and come with their display names (`city_name`, `network_name`), all read through
+`select_related`, so a serializer never queries. Every write runs the model's
+`full_clean()`, because DRF never runs a model's CheckConstraints or `clean()`.
+"""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from cities.models import City
+from networks.models import (
+    Code,
+    CodebookVersion,
+    Coder,
+    Coding,
+    EngagementObservation,
+    Evidence,
+    Membership,
+    Network,
+    Participation,
+    Source,
+    SubNetwork,
+    Theme,
+)
+
+
+def model_errors(error: DjangoValidationError) -> dict:
+    """A Django ValidationError as DRF's error shape: {field or non_field_errors: [messages]}."""
+    if not hasattr(error, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+        for field, messages in error.message_dict.items()
+    }
+
+
+class NaturalKeyField(serializers.SlugRelatedField):
+    """A related object named by its natural key (slug, code, label, name)."""
+
+    def to_internal_value(self, data):
+        # PostgreSQL refuses NUL in a query parameter; DRF would let the database error through.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def city_slug_field(**kwargs) -> NaturalKeyField:
+    return NaturalKeyField(slug_field="slug", queryset=City.objects.all(), **kwargs)
+
+
+def network_slug_field(**kwargs) -> NaturalKeyField:
+    return NaturalKeyField(slug_field="slug", queryset=Network.objects.all(), **kwargs)
+
+
+class CleanModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose writes are checked by the model itself.
+
+    `validate()` builds the instance the write would save and calls `full_clean()`: field
+    validators, the model's `clean()`, unique and check constraints, with the models'
+    own messages. DRF's derived unique-together validators are switched off
+    (`Meta.validators = []`) so each rule has one message, the model's.
+    """
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        try:
+            self.candidate(attrs).full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from error
+        return attrs
+
+    def candidate(self, attrs: dict):
+        """The unsaved instance this write would produce (to-many relations left out)."""
+        plain = {
+            name: value
+            for name, value in attrs.items()
+            if not isinstance(self.fields.get(name), (serializers.ManyRelatedField, serializers.ListSerializer))
+        }
+        if self.instance is None:
+            return self.Meta.model(**plain)
+        instance = copy.copy(self.instance)  # Model.__getstate__ copies the related-object cache too
+        for name, value in plain.items():
+            setattr(instance, name, value)
+        return instance
+
+
+class NetworkSerializer(CleanModelSerializer):
+    themes = NaturalKeyField(
+        slug_field="slug", queryset=Theme.objects.all(), many=True, required=False, help_text="Theme slugs."
+    )
+    headquarters = city_slug_field(allow_null=True, required=False, help_text="Slug of the city of the head office.")
+    headquarters_name = serializers.CharField(source="headquarters.name", read_only=True, allow_null=True)
+    regional_offices = city_slug_field(many=True, required=False, help_text="Slugs of the regional office cities.")
+    n_members = serializers.IntegerField(
+        read_only=True, help_text="Distinct places with a membership spell that took effect."
+    )
+    n_codings = serializers.IntegerField(read_only=True, help_text="Codings in this network.")
+
+    class Meta:
+        model = Network
+        fields = [
+            "slug",
+            "name",
+            "acronym",
+            "description",
+            "website",
+            "scope",
+            "region",
+            "focus",
+            "themes",
+            "founded",
+            "ended",
+            "successor",
+            "headquarters",
+            "headquarters_name",
+            "regional_offices",
+            "funder",
+            "politically_led",
+            "governance",
+            "membership_criteria",
+            "reported_member_count",
+            "reported_member_count_note",
+            "reported_member_count_as_of",
+            "member_count_source",
+            "n_members",
+            "n_codings",
+        ]
+        validators: list = []
+
+
+class MembershipSerializer(CleanModelSerializer):
+    city = city_slug_field(help_text="Slug of the member place.")
+    city_name = serializers.CharField(source="city.name", read_only=True)
+    country = serializers.CharField(source="city.country", read_only=True, help_text="ISO 3166-1 alpha-2.")
+    city_kind = serializers.CharField(source="city.kind", read_only=True)
+    network = network_slug_field(help_text="Slug of the network.")
+    network_name = serializers.CharField(source="network.name", read_only=True)
+    period = serializers.CharField(read_only=True, help_text="The spell as precisely as it is known, e.g. '2013–'.")
+    source_label = serializers.CharField(source="source.__str__", read_only=True)
+    source_citation = serializers.CharField(source="source.citation", read_only=True)
+    source_url = serializers.CharField(source="source.url", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "city",
+            "city_name",
+            "country",
+            "city_kind",
+            "network",
+            "network_name",
+            "type",
+            "joined",
+            "joined_precision",
+            "left",
+            "left_precision",
+            "period",
+            "application_round",
+            "took_effect",
+            "listed_on",
+            "source",
+            "source_label",
+            "source_citation",
+            "source_url",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+
+class SubNetworkSerializer(CleanModelSerializer):
+    network = network_slug_field(help_text="Slug of the network it belongs to.")
+    network_name = serializers.CharField(source="network.name", read_only=True)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = SubNetwork
+        fields = [
+            "id",
+            "network",
+            "network_name",
+            "slug",
+            "name",
+            "kind",
+            "permanent",
+            "parent",
+            "parent_name",
+            "description",
+            "source",
+        ]
+        validators: list = []
+
+
+class ParticipationSerializer(CleanModelSerializer):
+    city = city_slug_field(help_text="Slug of the member place.")
+    city_name = serializers.CharField(source="city.name", read_only=True)
+    country = serializers.CharField(source="city.country", read_only=True)
+    network = network_slug_field(help_text="Slug of the network.")
+    network_name = serializers.CharField(source="network.name", read_only=True)
+    subnetwork_name = serializers.CharField(source="subnetwork.name", read_only=True, allow_null=True)
+    source_label = serializers.CharField(source="source.__str__", read_only=True)
+
+    class Meta:
+        model = Participation
+        fields = [
+            "id",
+            "city",
+            "city_name",
+            "country",
+            "network",
+            "network_name",
+            "subnetwork",
+            "subnetwork_name",
+            "unit",
+            "unit_kind",
+            "involvement",
+            "since",
+            "since_precision",
+            "until",
+            "until_precision",
+            "note",
+            "source",
+            "source_label",
+            "locator",
+        ]
+        validators: list = []
+
+
+class CodeSerializer(CleanModelSerializer):
+    version = NaturalKeyField(
+        slug_field="label", queryset=CodebookVersion.objects.all(), help_text="Codebook version label."
+    )
+
+    class Meta:
+        model = Code
+        fields = [
+            "code",
+            "version",
+            "name",
+            "kind",
+            "position",
+            "definition",
+            "when_to_use",
+            "when_not_to_use",
+            "example",
+        ]
+        validators: list = []
+
+
+class SourceSerializer(CleanModelSerializer):
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "kind",
+            "label",
+            "citation",
+            "url",
+            "year",
+            "part_of",
+            "interview_number",
+            "organisation",
+            "informant_role",
+        ]
+        validators: list = []
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        required=False, help_text="On update, the id of evidence to keep; leave out for new evidence."
+    )
+    source_label = serializers.CharField(source="source.__str__", read_only=True)
+    citation = serializers.CharField(read_only=True, help_text="Source and locator, as cited.")
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "kind",
+            "text",
+            "original_text",
+            "language",
+            "source",
+            "source_label",
+            "locator",
+            "citation",
+            "position",
+        ]
+        validators: list = []
+
+    def validate(self, attrs: dict) -> dict:
+        # Checked without its coding, which may not exist yet; CodingSerializer checks the set.
+        attrs = super().validate(attrs)
+        fields = {name: value for name, value in attrs.items() if name != "id"}
+        try:
+            Evidence(**fields).full_clean(exclude=["coding"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from error
+        return attrs
+
+
+class CodingSerializer(CleanModelSerializer):
+    """A coding with its evidence. Writing `evidence` replaces the coding's evidence with
+    the list given: items with an `id` update that evidence, items without one are added,
+    and evidence left out is deleted. Leave `evidence` out to keep it as it is."""
+
+    city = city_slug_field(
+        allow_null=True, required=False, help_text="Slug of the city; null for the network as a whole."
+    )
+    city_name = serializers.CharField(source="city.name", read_only=True, allow_null=True)
+    country = serializers.CharField(source="city.country", read_only=True, allow_null=True)
+    network = network_slug_field(help_text="Slug of the network.")
+    network_name = serializers.CharField(source="network.name", read_only=True)
+    code = NaturalKeyField(
+        slug_field="code", queryset=Code.objects.current(), help_text="A code of the current codebook."
+    )
+    code_name = serializers.CharField(source="code.name", read_only=True)
+    code_kind = serializers.CharField(source="code.kind", read_only=True)
+    salience_label = serializers.CharField(read_only=True)
+    coder = NaturalKeyField(slug_field="name", queryset=Coder.objects.all(), help_text="Coder name.")
+    evidence = EvidenceSerializer(many=True, required=False)
+
+    class Meta:
+        model = Coding
+        fields = [
+            "id",
+            "city",
+            "city_name",
+            "country",
+            "network",
+            "network_name",
+            "code",
+            "code_name",
+            "code_kind",
+            "salience",
+            "salience_label",
+            "outcome",
+            "perspective",
+            "coder",
+            "coded_at",
+            "note",
+            "updated_at",
+            "evidence",
+        ]
+        validators: list = []
+
+    def validate_evidence(self, items: list[dict]) -> list[dict]:
+        known = set(self.instance.evidence.values_list("pk", flat=True)) if self.instance else set()
+        errors, seen = {}, set()
+        for index, item in enumerate(items):
+            if item.get("id") is not None and item["id"] not in known:
+                errors.setdefault(index, {})["id"] = ["This coding has no evidence with this id."]
+            key = (item["source"].pk, item["text"])
+            if key in seen:
+                errors.setdefault(index, {})["text"] = ["This coding already has this evidence from this source."]
+            seen.add(key)
+        if errors:
+            # Keyed by the item's index, as DRF reports the items' own field errors.
+            raise serializers.ValidationError(errors)
+        return items
+
+    @transaction.atomic
+    def create(self, validated_data: dict) -> Coding:
+        evidence = validated_data.pop("evidence", [])
+        coding = super().create(validated_data)
+        self.write_evidence(coding, evidence)
+        return coding
+
+    @transaction.atomic
+    def update(self, instance: Coding, validated_data: dict) -> Coding:
+        evidence = validated_data.pop("evidence", None)
+        coding = super().update(instance, validated_data)
+        if evidence is not None:
+            self.write_evidence(coding, evidence)
+        return coding
+
+    @staticmethod
+    def write_evidence(coding: Coding, items: list[dict]) -> None:
+        kept = [item["id"] for item in items if item.get("id") is not None]
+        coding.evidence.exclude(pk__in=kept).delete()
+        existing = coding.evidence.in_bulk(kept)
+        for position, item in enumerate(items):
+            values = {"position": position, **item}
+            evidence = existing[values.pop("id")] if values.get("id") is not None else Evidence(coding=coding)
+            values.pop("id", None)
+            for name, value in values.items():
+                setattr(evidence, name, value)
+            evidence.save()
+
+
+class EngagementObservationSerializer(CleanModelSerializer):
+    city = city_slug_field(help_text="Slug of the member place.")
+    city_name = serializers.CharField(source="city.name", read_only=True)
+    country = serializers.CharField(source="city.country", read_only=True)
+    network = network_slug_field(help_text="Slug of the network.")
+    network_name = serializers.CharField(source="network.name", read_only=True)
+    observed_display = serializers.CharField(read_only=True)
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    source_label = serializers.CharField(source="source.__str__", read_only=True)
+
+    class Meta:
+        model = EngagementObservation
+        fields = [
+            "id",
+            "city",
+            "city_name",
+            "country",
+            "network",
+            "network_name",
+            "observed_on",
+            "observed_precision",
+            "approximate",
+            "observed_display",
+            "level",
+            "level_label",
+            "is_peak",
+            "note",
+            "source",
+            "source_label",
+            "locator",
+        ]
+        validators: list = []
+
+
+# The aggregates' shapes, for the schema (the data itself comes from networks.aggregates).
+
+
+class PlaceRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    country = serializers.CharField()
+
+
+class NetworkRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    acronym = serializers.CharField()
+
+
+class CodeColumnSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Code.Kind.choices)
+
+
+class MatrixEvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Evidence.Kind.choices, help_text="Quote or paraphrase.")
+    text = serializers.CharField()
+    locator = serializers.CharField()
+    source = serializers.CharField(help_text="Short form of the source.")
+    citation = serializers.CharField(help_text="Source and locator, as cited.")
+
+
+class MatrixCellCodingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    salience = serializers.IntegerField()
+    outcome = serializers.CharField()
+    perspective = serializers.CharField()
+    coder = serializers.CharField()
+
+
+class MatrixCellSerializer(serializers.Serializer):
+    salience = serializers.IntegerField(help_text="The highest salience of the cell's codings (0-3).")
+    outcome = serializers.CharField(help_text="The outcome of the coding with that salience ('' if none applies).")
+    perspective = serializers.CharField()
+    evidence_count = serializers.IntegerField()
+    evidence = MatrixEvidenceSerializer(many=True)
+    coders = serializers.ListField(child=serializers.CharField())
+    codings = MatrixCellCodingSerializer(many=True, help_text="Every coding behind the cell.")
+
+
+class MatrixRowSerializer(serializers.Serializer):
+    city = PlaceRefSerializer()
+    network = NetworkRefSerializer()
+    cells = serializers.DictField(
+        child=MatrixCellSerializer(allow_null=True), help_text="By code; null where the code was not applied."
+    )
+
+
+class MatrixSerializer(serializers.Serializer):
+    network = NetworkRefSerializer(allow_null=True, help_text="The network asked for; null for all networks.")
+    cities = serializers.ListField(child=serializers.CharField(), help_text="The city slugs asked for, if any.")
+    codes = CodeColumnSerializer(many=True, help_text="Columns: the current codebook, functions then logics.")
+    rows = MatrixRowSerializer(many=True, help_text="One row per city and network, in name order.")
+    attribution = serializers.ListField(child=serializers.CharField())
+
+
+class MatrixQuerySerializer(serializers.Serializer):
+    network = NaturalKeyField(
+        slug_field="slug",
+        queryset=Network.objects.all(),
+        required=False,
+        help_text="Network slug, e.g. `eurocities`; leave out for every network.",
+    )
+    city = serializers.ListField(
+        child=serializers.SlugField(max_length=220),
+        required=False,
+        max_length=100,
+        help_text="City slugs to compare (repeat the parameter); leave out for every city.",
+    )
+
+
+class FacetSerializer(serializers.Serializer):
+    value = serializers.JSONField(help_text="A value of the dimension (null where it is not known).")
+    count = serializers.IntegerField()
+
+
+class FacetsSerializer(serializers.Serializer):
+    resource = serializers.CharField()
+    dimension = serializers.CharField()
+    total = serializers.IntegerField(help_text="Rows in the filtered list.")
+    facets = FacetSerializer(many=True, help_text="By count (highest first), then value.")
+    attribution = serializers.ListField(child=serializers.CharField())
+
+
+class PortfolioNetworkSerializer(serializers.Serializer):
+    network = NetworkRefSerializer()
+    spells = serializers.ListField(child=serializers.CharField(), help_text="Membership spells, e.g. '2013–'.")
+    functions = serializers.DictField(child=serializers.IntegerField(), help_text="Function code: salience.")
+    logics = serializers.DictField(child=serializers.IntegerField(), help_text="Logic code: salience.")
+
+
+class PortfolioSerializer(serializers.Serializer):
+    city = PlaceRefSerializer()
+    codes = CodeColumnSerializer(many=True)
+    networks = PortfolioNetworkSerializer(many=True)
+    overlaps = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Function code: slugs of the two or more networks that serve it (salience 1 or more).",
+    )
+    gaps = serializers.ListField(child=serializers.CharField(), help_text="Function codes no network serves.")
+    attribution = serializers.ListField(child=serializers.CharField())
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """Messages by parameter or field name; errors of nested items (evidence) are objects
+    keyed by the item's index, holding such messages. Errors about the whole input are under
+    `non_field_errors`."""
+
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)

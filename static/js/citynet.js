@@ -1,0 +1,154 @@
+/* Citynet: draws every chart on the page with the vendored plotly.js and wires its clicks.
+ *
+ * A chart is a <div class="chart-plot" data-figure="ID"> whose figure JSON sits in
+ * <script type="application/json" id="ID"> (Django's json_script). No inline script, so a
+ * Content-Security-Policy of script-src 'self' is enough. Options on the div:
+ *   data-click="evidence"  a click shows the evidence whose element id is the point's
+ *                          customdata in #evidence-panel, and puts it in the URL's hash;
+ *   data-click="link"      a click opens the URL in customdata (or customdata[0]);
+ *   data-click="anchor"    a click jumps to the element whose id is customdata;
+ *   data-hover="neighbours" (graph) hovering a node highlights it and its neighbours;
+ *   data-figure-narrow=ID  another figure drawn instead while the chart is narrower than 600 px;
+ *   data-topojson-url      where plotly.js finds world_110m.json (our own static files).
+ */
+(function () {
+  "use strict";
+
+  function target(point) {
+    var data = point && point.customdata;
+    return Array.isArray(data) ? data[0] : data;
+  }
+
+  // Outline the heatmap cell whose evidence the panel shows.
+  function markCell(anchor) {
+    document.querySelectorAll(".chart-plot.is-drawn[data-click='evidence']").forEach(function (div) {
+      var trace = div.data && div.data[0];
+      if (!trace || trace.type !== "heatmap") return;
+      var shapes = (div.layout.shapes || []).filter(function (shape) { return shape.name !== "selected"; });
+      (trace.customdata || []).forEach(function (row, y) {
+        row.forEach(function (value, x) {
+          if (value === anchor) {
+            shapes.push({ name: "selected", type: "rect", x0: x - 0.5, x1: x + 0.5, y0: y - 0.5, y1: y + 0.5,
+                          line: { color: "#d55e00", width: 3 } });
+          }
+        });
+      });
+      Plotly.relayout(div, { shapes: shapes });
+    });
+  }
+
+  function showEvidence(anchor, scroll) {
+    var source = document.getElementById(anchor);
+    var panel = document.getElementById("evidence-panel");
+    if (!source) return false;
+    if (!panel) {
+      source.scrollIntoView();
+      return true;
+    }
+    var copy = source.cloneNode(true);
+    copy.removeAttribute("id");
+    copy.removeAttribute("tabindex");
+    copy.classList.add("in-panel");
+    panel.replaceChildren(copy);
+    panel.classList.add("has-evidence");
+    history.replaceState(null, "", "#" + anchor);
+    markCell(anchor);
+    if (scroll) {
+      var box = panel.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) panel.scrollIntoView({ block: "nearest" });
+    }
+    panel.focus({ preventScroll: true });
+    return true;
+  }
+
+  function wireClicks(div, mode) {
+    div.on("plotly_click", function (event) {
+      var value = target(event.points && event.points[0]);
+      if (!value) return;
+      if (mode === "evidence") showEvidence(value, true);
+      else if (mode === "link") window.location.assign(value);
+      else if (mode === "anchor") window.location.hash = value;
+    });
+  }
+
+  function wireNeighbours(div) {
+    var nodes = div.data.findIndex(function (trace) { return trace.name === "nodes"; });
+    var lines = div.data.findIndex(function (trace) { return trace.name === "highlight"; });
+    if (nodes < 0 || lines < 0) return;
+    var resting = div.data[nodes].marker.opacity.slice();
+    var hovered = null;
+    div.on("plotly_hover", function (event) {
+      var point = event.points && event.points[0];
+      if (!point || point.curveNumber !== nodes || point.pointNumber === hovered) return;
+      hovered = point.pointNumber;
+      var near = point.customdata[1] || [];
+      var xs = div.data[nodes].x, ys = div.data[nodes].y;
+      var opacity = resting.map(function () { return 0.12; });
+      var lineX = [], lineY = [];
+      opacity[hovered] = 1;
+      near.forEach(function (other) {
+        opacity[other] = 1;
+        lineX.push(xs[hovered], xs[other], null);
+        lineY.push(ys[hovered], ys[other], null);
+      });
+      Plotly.restyle(div, { "marker.opacity": [opacity] }, [nodes]);
+      Plotly.restyle(div, { x: [lineX], y: [lineY] }, [lines]);
+    });
+    div.on("plotly_unhover", function () {
+      hovered = null;
+      Plotly.restyle(div, { "marker.opacity": [resting] }, [nodes]);
+      Plotly.restyle(div, { x: [[]], y: [[]] }, [lines]);
+    });
+  }
+
+  // Below this width a chart with a narrow variant (data-figure-narrow) draws that one.
+  var NARROW = 600;
+
+  function figureFor(div) {
+    var narrow = div.dataset.figureNarrow && div.clientWidth < NARROW;
+    var source = document.getElementById(narrow ? div.dataset.figureNarrow : div.dataset.figure);
+    return source ? { narrow: narrow, figure: JSON.parse(source.textContent) } : null;
+  }
+
+  function draw(div) {
+    var chosen = figureFor(div);
+    if (!chosen) return;
+    var config = { responsive: true, displaylogo: false, displayModeBar: false, scrollZoom: false };
+    if (div.dataset.topojsonUrl) config.topojsonURL = div.dataset.topojsonUrl;
+    Plotly.newPlot(div, chosen.figure.data, chosen.figure.layout, config).then(function () {
+      div.dataset.narrowDrawn = chosen.narrow ? "1" : "0";
+      if (div.dataset.click) wireClicks(div, div.dataset.click);
+      if (div.dataset.hover === "neighbours") wireNeighbours(div);
+      div.classList.add("is-drawn");
+      var hash = decodeURIComponent(window.location.hash.slice(1));
+      if (div.dataset.click === "evidence" && hash.indexOf("evidence-") === 0) markCell(hash);
+      if (div.dataset.figureNarrow) {
+        window.addEventListener("resize", function () {
+          var now = figureFor(div);
+          if (now && (now.narrow ? "1" : "0") !== div.dataset.narrowDrawn) {
+            div.dataset.narrowDrawn = now.narrow ? "1" : "0";
+            Plotly.react(div, now.figure.data, now.figure.layout, config);
+          }
+        });
+      }
+    });
+  }
+
+  function start() {
+    if (typeof Plotly === "undefined") return;
+    document.querySelectorAll(".chart-plot[data-figure]").forEach(draw);
+    // Links to a cell's evidence open it in the panel beside the chart, where there is one.
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[data-evidence]");
+      if (link && document.getElementById("evidence-panel") && showEvidence(link.dataset.evidence, true)) {
+        event.preventDefault();
+      }
+    });
+    // A permalink to a cell (#evidence-...) opens that cell's evidence in the panel too.
+    var hash = decodeURIComponent(window.location.hash.slice(1));
+    if (hash.indexOf("evidence-") === 0) showEvidence(hash, false);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

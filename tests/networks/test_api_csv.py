@@ -1,0 +1,206 @@
+"""CSV downloads: every row (not one page), streamed, attributed, the same data as the JSON."""
+
+import csv
+import datetime
+import io
+
+import pytest
+
+from networks.renderers import GEONAMES_ATTRIBUTION, csv_lines, neutralise
+from tests.factories import (
+    CityFactory,
+    CodeFactory,
+    CodingFactory,
+    EngagementObservationFactory,
+    EvidenceFactory,
+    MembershipFactory,
+    NetworkFactory,
+    ParticipationFactory,
+    SourceFactory,
+    SubNetworkFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response) -> tuple[list[str], list[dict]]:
+    """The `#` comment lines and the rows of a streamed CSV response."""
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    comments = [line[2:].rstrip("\r\n") for line in lines if line.startswith("# ")]
+    rows = list(csv.DictReader(io.StringIO("".join(line for line in lines if not line.startswith("# ")))))
+    return comments, rows
+
+
+def all_json_rows(client, url: str) -> list[dict]:
+    rows = []
+    while url:
+        body = client.get(url).json()
+        rows += body["results"]
+        url = body["next"]
+    return rows
+
+
+def as_csv_text(value) -> str:
+    """How a JSON value reads back from the CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " | ".join(as_csv_text(item) for item in value)
+    return str(value)
+
+
+@pytest.mark.parametrize(
+    ("resource", "factory"),
+    [
+        ("cities", CityFactory),
+        ("networks", NetworkFactory),
+        ("memberships", MembershipFactory),
+        ("subnetworks", SubNetworkFactory),
+        ("participations", ParticipationFactory),
+        ("codes", CodeFactory),
+        ("sources", SourceFactory),
+        ("codings", CodingFactory),
+        ("engagement", EngagementObservationFactory),
+    ],
+)
+def test_every_csv_has_the_same_rows_and_values_as_all_json_pages(client, resource, factory):
+    factory.create_batch(5)
+    json_rows = all_json_rows(client, f"/api/v1/{resource}/?page_size=2")
+    _, csv_rows = read_csv(client.get(f"/api/v1/{resource}/?format=csv"))
+    assert len(csv_rows) == len(json_rows) >= 5
+    for json_row, csv_row in zip(json_rows, csv_rows, strict=True):
+        expected = {name: as_csv_text(value) for name, value in json_row.items() if name != "evidence"}
+        assert {name: csv_row[name] for name in expected} == expected
+
+
+def test_membership_csv_has_the_same_rows_as_all_json_pages(client):
+    network = NetworkFactory(slug="eurocities")
+    for year in range(2000, 2007):
+        MembershipFactory(network=network, joined=datetime.date(year, 1, 1), note="=cmd|' /C calc'!A0")
+    json_rows = all_json_rows(client, "/api/v1/memberships/?network=eurocities&page_size=3")
+    _, csv_rows = read_csv(client.get("/api/v1/memberships/?network=eurocities&format=csv"))
+    assert len(json_rows) == len(csv_rows) == 7
+    for json_row, csv_row in zip(json_rows, csv_rows, strict=True):
+        expected = {name: as_csv_text(value) for name, value in json_row.items()}
+        expected["note"] = "'" + expected["note"]
+        assert csv_row == expected
+
+
+def test_csv_export_is_not_paginated(client):
+    network = NetworkFactory()
+    for city in CityFactory.create_batch(60):
+        MembershipFactory(city=city, network=network)
+    assert client.get("/api/v1/memberships/").json()["count"] == 60
+    _, rows = read_csv(client.get("/api/v1/memberships/?format=csv&page_size=10"))
+    assert len(rows) == 60
+
+
+def test_accept_header_asks_for_csv(client):
+    CityFactory()
+    response = client.get("/api/v1/cities/", HTTP_ACCEPT="text/csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="citynet-cities.csv"'
+
+
+@pytest.mark.parametrize(
+    ("url", "factory", "first_column"),
+    [
+        ("/api/v1/cities/", CityFactory, "slug"),
+        ("/api/v1/networks/", NetworkFactory, "slug"),
+        ("/api/v1/memberships/", MembershipFactory, "id"),
+        ("/api/v1/subnetworks/", SubNetworkFactory, "id"),
+        ("/api/v1/participations/", ParticipationFactory, "id"),
+        ("/api/v1/codes/", CodeFactory, "code"),
+        ("/api/v1/sources/", SourceFactory, "id"),
+        ("/api/v1/codings/", CodingFactory, "id"),
+        ("/api/v1/engagement/", EngagementObservationFactory, "id"),
+    ],
+)
+def test_every_list_downloads_as_csv_with_the_json_field_names(client, url, factory, first_column):
+    factory.create_batch(2)
+    json_fields = list(client.get(url).json()["results"][0])
+    comments, rows = read_csv(client.get(url + "?format=csv"))
+    assert len(rows) == 2
+    assert comments[0].startswith("Citynet API v1: ")
+    columns = list(rows[0])
+    assert columns[0] == first_column
+    assert set(json_fields) - {"evidence"} <= set(columns)
+
+
+def test_city_csv_credits_geonames_and_names_its_url(client):
+    CityFactory()
+    comments, _ = read_csv(client.get("/api/v1/cities/?country=NO&format=csv"))
+    assert comments[0].startswith("Citynet API v1: cities. http://testserver/api/v1/cities/?country=NO&format=csv")
+    assert GEONAMES_ATTRIBUTION in comments
+
+
+def test_coding_csv_cites_the_study_its_evidence_comes_from(client):
+    study = SourceFactory(kind="study", citation="Grønnestad and Nielsen (2018), Urbane forbindelser.")
+    interview = SourceFactory(kind="interview", part_of=study, interview_number=2)
+    EvidenceFactory(coding=CodingFactory(), source=interview)
+    comments, _ = read_csv(client.get("/api/v1/codings/?format=csv"))
+    assert "Study: Grønnestad and Nielsen (2018), Urbane forbindelser." in comments
+    assert client.get("/api/v1/codings/").json()["attribution"][1] == (
+        "Study: Grønnestad and Nielsen (2018), Urbane forbindelser."
+    )
+
+
+def test_coding_csv_joins_the_evidence_into_one_cell(client):
+    coding = CodingFactory()
+    first = EvidenceFactory(coding=coding, text="One", locator="p. 1", source=SourceFactory(label="Interview 3"))
+    second = EvidenceFactory(coding=coding, text="Two", locator="p. 2", source=SourceFactory(label="Interview 4"))
+    _, rows = read_csv(client.get("/api/v1/codings/?format=csv"))
+    assert rows[0]["evidence"] == "One (Interview 3, p. 1) | Two (Interview 4, p. 2)"
+    assert rows[0]["evidence_count"] == "2"
+    assert rows[0]["evidence_ids"] == f"{first.pk} | {second.pk}"
+
+
+def test_membership_csv_keeps_each_rows_source(client):
+    MembershipFactory(source=SourceFactory(citation="Eurocities (2018). Members.", url="https://eurocities.eu"))
+    _, rows = read_csv(client.get("/api/v1/memberships/?format=csv"))
+    assert (rows[0]["source_citation"], rows[0]["source_url"]) == (
+        "Eurocities (2018). Members.",
+        "https://eurocities.eu",
+    )
+
+
+def test_csv_keeps_non_ascii_text(client):
+    CityFactory(name="København", slug="kobenhavn", country="DK")
+    _, rows = read_csv(client.get("/api/v1/cities/?format=csv"))
+    assert rows[0]["name"] == "København"
+
+
+@pytest.mark.parametrize("text", ["=SUM(A1)", "+47 22", "-1", "@cmd", "\tx"])
+def test_formula_looking_cells_are_neutralised(text):
+    assert neutralise(text) == "'" + text
+
+
+def test_numbers_and_plain_text_are_left_as_they_are():
+    assert (neutralise(-10.7), neutralise("Oslo"), neutralise(None)) == (-10.7, "Oslo", None)
+
+
+def test_a_hash_inside_a_cell_never_starts_a_comment_line():
+    lines = list(csv_lines([{"name": "# not a comment"}], ["name"], comments=["a comment"]))
+    assert lines == ["# a comment\r\n", '"name"\r\n', '"# not a comment"\r\n']
+
+
+def test_csv_of_a_bad_filter_is_a_400(client):
+    response = client.get("/api/v1/memberships/?format=csv&member_on=notadate")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/csv")
+    assert "member_on" in response.content.decode()
+
+
+def test_csv_of_one_object_is_one_row(client):
+    CityFactory(slug="oslo", name="Oslo")
+    response = client.get("/api/v1/cities/oslo/?format=csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["name"] for row in rows] == ["Oslo"]
+
+
+def test_unknown_format_is_404(client):
+    assert client.get("/api/v1/cities/?format=xlsx").status_code == 404

@@ -1,0 +1,123 @@
+"""Every list, export and aggregate runs a fixed number of queries, whatever the data size."""
+
+import pytest
+
+from networks.models import Code
+from tests.factories import (
+    CityFactory,
+    CodeFactory,
+    CodingFactory,
+    EngagementObservationFactory,
+    EvidenceFactory,
+    MembershipFactory,
+    NetworkFactory,
+    ParticipationFactory,
+    SourceFactory,
+    SubNetworkFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [2, 20]
+
+
+def populate(n: int) -> None:
+    """n cities, each a member of two networks, with a coding with two pieces of evidence in each,
+    a participation in a sub-network and an engagement observation."""
+    study = SourceFactory(kind="study")
+    interview = SourceFactory(kind="interview", part_of=study, interview_number=1)
+    networks = NetworkFactory.create_batch(2)
+    for network in networks:
+        network.themes.add(ThemeFactory())
+        network.regional_offices.add(CityFactory())
+    subnetwork = SubNetworkFactory(network=networks[0])
+    codes = [CodeFactory(), CodeFactory(kind=Code.Kind.LOGIC)]
+    for index, city in enumerate(CityFactory.create_batch(n)):
+        ParticipationFactory(city=city, network=networks[0], subnetwork=subnetwork, source=interview)
+        EngagementObservationFactory(city=city, network=networks[0], source=interview)
+        for network in networks:
+            MembershipFactory(city=city, network=network)
+            coding = CodingFactory(city=city, network=network, code=codes[index % 2])
+            EvidenceFactory.create_batch(2, coding=coding, source=interview)
+        SubNetworkFactory(network=networks[1])
+        SourceFactory()
+
+
+def read(response) -> bytes:
+    assert response.status_code == 200
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        # count, one page of cities with n_memberships
+        ("/api/v1/cities/", 2),
+        # count, one page of networks with counts and head office, themes, regional offices,
+        # the studies cited by their member count sources
+        ("/api/v1/networks/", 5),
+        # count, one page of spells with city, network and source
+        ("/api/v1/memberships/?page_size=500", 2),
+        # count, one page of sub-networks with network and parent, the studies cited by their sources
+        ("/api/v1/subnetworks/", 3),
+        # count, one page with city, network, sub-network and source, the studies cited by the sources
+        ("/api/v1/participations/", 3),
+        # count, one page of codes with their version, the studies the versions are based on
+        ("/api/v1/codes/", 3),
+        # count, one page of sources, the studies among them or reporting them
+        ("/api/v1/sources/", 3),
+        # count, one page of codings with city, network, code and coder, their evidence with its
+        # source, the studies cited by the evidence
+        ("/api/v1/codings/?page_size=500", 4),
+        # count, one page with city, network and source, the studies cited by the sources
+        ("/api/v1/engagement/", 3),
+        # every spell with city, network and source
+        ("/api/v1/memberships/?format=csv", 1),
+        # every coding with city, network, code and coder, their evidence, the studies cited
+        ("/api/v1/codings/?format=csv", 3),
+        # spells counted by country
+        ("/api/v1/memberships/facets/?dimension=country", 1),
+        # codings counted by code, the studies cited by their evidence
+        ("/api/v1/codings/facets/?dimension=code&salience_min=1", 2),
+        # codings with city, network, code and coder, their evidence, the codebook, the studies cited
+        ("/api/v1/matrix/", 4),
+    ],
+)
+def test_api_runs_the_same_queries_for_small_and_large_data(client, django_assert_num_queries, n, url, queries):
+    populate(n)
+    with django_assert_num_queries(queries):
+        read(client.get(url))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_matrix_of_one_network_runs_five_queries(client, django_assert_num_queries, n):
+    populate(n)
+    network = CodingFactory().network
+    # the network by slug, its codings with city, network, code and coder, their evidence,
+    # the codebook, the studies cited
+    with django_assert_num_queries(5):
+        read(client.get(f"/api/v1/matrix/?network={network.slug}"))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_portfolio_runs_six_queries(client, django_assert_num_queries, n):
+    city = CityFactory(slug="oslo")
+    for network in NetworkFactory.create_batch(n):
+        MembershipFactory(city=city, network=network)
+        EvidenceFactory.create_batch(2, coding=CodingFactory(city=city, network=network))
+    # the city, its spells with network, its codings with network and code, their evidence,
+    # the codebook, the studies cited
+    with django_assert_num_queries(6):
+        body = read(client.get("/api/v1/cities/oslo/portfolio/"))
+    assert body.count(b'"spells"') == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_coding_detail_runs_two_queries(client, django_assert_num_queries, n):
+    coding = CodingFactory()
+    EvidenceFactory.create_batch(n, coding=coding)
+    # the coding with city, network, code and coder, its evidence with source
+    with django_assert_num_queries(2):
+        read(client.get(f"/api/v1/codings/{coding.pk}/"))

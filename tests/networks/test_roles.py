@@ -1,0 +1,149 @@
+"""The editor and read-only staff roles made by `manage.py setup_roles`, tried in the admin."""
+
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+
+from networks.models import Membership
+from networks.services import EDITOR, READ_ONLY_STAFF
+from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    # WhiteNoise warns when collectstatic has not run; the admin pages need no static files.
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+
+def sign_in_with_role(client, role: str):
+    call_command("setup_roles", stdout=io.StringIO())
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    return user
+
+
+def membership_form(spell: Membership, **changes) -> dict:
+    return {
+        "city": spell.city_id,
+        "network": spell.network_id,
+        "type": spell.type,
+        "took_effect": "on",
+        "joined": spell.joined.isoformat(),
+        "joined_precision": spell.joined_precision,
+        "left": "",
+        "left_precision": spell.left_precision,
+        "application_round": "",
+        "listed_on": "",
+        "source": spell.source_id,
+        "note": "",
+        **changes,
+    }
+
+
+def test_setup_roles_is_idempotent():
+    out = io.StringIO()
+    call_command("setup_roles", stdout=out)
+    first = {group.name: set(group.permissions.all()) for group in Group.objects.all()}
+
+    call_command("setup_roles", stdout=out)
+
+    assert {group.name: set(group.permissions.all()) for group in Group.objects.all()} == first
+    assert set(first) == {EDITOR, READ_ONLY_STAFF}
+    assert "editor: " in out.getvalue()
+
+
+def test_roles_give_no_permission_on_users_or_groups():
+    call_command("setup_roles", stdout=io.StringIO())
+
+    for group in Group.objects.all():
+        assert not group.permissions.filter(content_type__app_label="auth").exists()
+
+
+def test_editor_can_change_a_membership(client):
+    user = sign_in_with_role(client, EDITOR)
+    spell = MembershipFactory(joined=datetime.date(2014, 1, 1))
+
+    response = client.post(
+        reverse("admin:networks_membership_change", args=[spell.pk]), membership_form(spell, note="Checked.")
+    )
+
+    assert response.status_code == 302
+    spell.refresh_from_db()
+    assert spell.note == "Checked."
+    assert spell.history.latest().history_user == user
+
+
+def test_editor_can_add_a_city_and_import_memberships(client):
+    sign_in_with_role(client, EDITOR)
+
+    add_city = client.get(reverse("admin:cities_city_add"))
+    membership_import = client.get(reverse("admin:networks_membership_import"))
+
+    assert (add_city.status_code, membership_import.status_code) == (200, 200)
+
+
+def test_editor_cannot_add_a_user(client):
+    sign_in_with_role(client, EDITOR)
+
+    response = client.get(reverse("admin:auth_user_add"))
+
+    assert response.status_code == 403
+
+
+def test_editor_cannot_change_a_network(client):
+    sign_in_with_role(client, EDITOR)
+    network = NetworkFactory()
+
+    page = client.get(reverse("admin:networks_network_change", args=[network.pk]))
+
+    assert page.status_code == 200  # may view it
+    assert not page.context["has_change_permission"]
+
+
+def test_read_only_staff_can_view_a_membership(client):
+    sign_in_with_role(client, READ_ONLY_STAFF)
+    spell = MembershipFactory()
+
+    changelist = client.get(reverse("admin:networks_membership_changelist"))
+    page = client.get(reverse("admin:networks_membership_change", args=[spell.pk]))
+
+    assert changelist.status_code == 200 and page.status_code == 200
+    assert not page.context["has_change_permission"]
+
+
+def test_read_only_staff_cannot_change_a_membership(client):
+    sign_in_with_role(client, READ_ONLY_STAFF)
+    spell = MembershipFactory(joined=datetime.date(2014, 1, 1))
+
+    response = client.post(
+        reverse("admin:networks_membership_change", args=[spell.pk]), membership_form(spell, note="Changed.")
+    )
+
+    assert response.status_code == 403
+    spell.refresh_from_db()
+    assert spell.note == ""
+
+
+def test_read_only_staff_cannot_add_or_import(client):
+    sign_in_with_role(client, READ_ONLY_STAFF)
+
+    add = client.get(reverse("admin:networks_membership_add"))
+    membership_import = client.get(reverse("admin:networks_membership_import"))
+    add_city = client.post(reverse("admin:cities_city_add"), {"name": "Oslo", "country": "NO"})
+
+    assert (add.status_code, membership_import.status_code, add_city.status_code) == (403, 403, 403)
+    assert not Membership.objects.exists()
+
+
+def test_read_only_staff_can_export(client):
+    sign_in_with_role(client, READ_ONLY_STAFF)
+    MembershipFactory(city=CityFactory(name="Vejle"), source=SourceFactory())
+
+    response = client.get(reverse("admin:networks_membership_export"))
+
+    assert response.status_code == 200
