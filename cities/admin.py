@@ -35,6 +35,10 @@ class GeoNamesPlaceSelect(AutocompleteMixin, forms.Select):
         self.db = None
         self.i18n_name = get_select2_language()
 
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["js/geonames_lookup.js"])
+
     def get_url(self) -> str:
         return reverse("admin:cities_city_geonames")
 

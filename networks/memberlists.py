@@ -168,7 +168,8 @@ def _parse_row(row: dict, line: int, network: Network, amendments: dict) -> tupl
         membership["note"] = membership["note"] or f"Ends with the network ({network.ended})."
     if membership["joined"] and membership["left"] and membership["left"] < membership["joined"]:
         problems.append((line, "left", "the membership would end before it starts"))
-    return {"city": city, "membership": membership, "source": source}, problems
+    kind_given = bool((row.get("kind") or "").strip() or amended.get("kind"))
+    return {"city": city, "membership": membership, "source": source, "kind_given": kind_given}, problems
 
 
 def _unique_slug(name: str, country: str, taken: set[str]) -> str:
@@ -183,19 +184,26 @@ def _unique_slug(name: str, country: str, taken: set[str]) -> str:
 
 
 def _find_city(values: dict) -> City | None:
-    if values["geonames_id"] and values["kind"] == City.Kind.CITY:
+    """The place a row names: by name, country and kind; else by name and country when only
+    one place has them (it may have been entered with another kind); else, for a plain
+    city, by GeoNames id (one London, however a list spells it)."""
+    same_name = City.objects.filter(name=values["name"], country=values["country"])
+    found = same_name.filter(kind=values["kind"]).first()
+    if found is None:
+        candidates = list(same_name[:2])
+        found = candidates[0] if len(candidates) == 1 else None
+    if found is None and values["geonames_id"] and values["kind"] == City.Kind.CITY:
         found = City.objects.filter(kind=City.Kind.CITY, geonames_id=values["geonames_id"]).first()
-        if found:
-            return found
-    return City.objects.filter(name=values["name"], country=values["country"], kind=values["kind"]).first()
+    return found
 
 
-def _upsert(instance, values: dict, report: LoadReport, label: str, *, fill_only: bool = False):
-    """Save `values` onto `instance` only if something differs; count what happened."""
+def _upsert(instance, values: dict, report: LoadReport, label: str, *, fill_only: bool = False, always=()):
+    """Save `values` onto `instance` only if something differs; count what happened. With
+    `fill_only`, only empty fields are written, except those named in `always`."""
     changed = False
     for name, value in values.items():
         current = getattr(instance, name)
-        if fill_only and current not in (None, ""):
+        if fill_only and current not in (None, "") and name not in always:
             continue
         if current != value:
             setattr(instance, name, value)
@@ -276,8 +284,10 @@ def memberlist_load(
                 slug = _unique_slug(values["city"]["name"], values["city"]["country"], taken_slugs)
                 taken_slugs.add(slug)
                 city = City(slug=slug)
-            # Existing places keep what an editor set; the list only fills gaps.
-            _upsert(city, values["city"], report, "city", fill_only=city.pk is not None)
+            # Existing places keep what an editor set; the list only fills gaps, except a kind
+            # the file states outright (a `kind` column or an amendment).
+            always = ("kind",) if values["kind_given"] else ()
+            _upsert(city, values["city"], report, "city", fill_only=city.pk is not None, always=always)
             source = _source_for(values["source"], report)
             membership_values = {**values["membership"], "source_id": source.pk, "listed_on": listed_on}
             membership = Membership.objects.filter(

@@ -8,9 +8,10 @@ period and an end date the last day (left 2019, year precision -> 2019-12-31), s
 
 import calendar
 import datetime
+from pathlib import PurePath
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
@@ -765,6 +766,25 @@ class Coding(models.Model):
         return self.SALIENCE_LABELS.get(self.salience, "")
 
 
+class EvidenceQuerySet(models.QuerySet):
+    def for_quote_table(self) -> "EvidenceQuerySet":
+        """Every evidence item with its coding's city, network, code and coder and its source
+        joined (one query), by network, city (the network as a whole first), code kind and
+        position, then the evidence's own order."""
+        return self.select_related(
+            "coding__city", "coding__network", "coding__code", "coding__coder", "source"
+        ).order_by(
+            "coding__network__name",
+            F("coding__city__name").asc(nulls_first=True),
+            "coding__code__kind",
+            "coding__code__position",
+            "coding__perspective",
+            "coding__coder__name",
+            "position",
+            "pk",
+        )
+
+
 class Evidence(models.Model):
     class Kind(models.TextChoices):
         QUOTE = "quote", "Quote"
@@ -779,6 +799,7 @@ class Evidence(models.Model):
     language = models.CharField(max_length=10, blank=True, help_text="Language of the original text, e.g. da.")
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = EvidenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -852,3 +873,38 @@ class EngagementObservation(models.Model):
     def observed_display(self) -> str:
         text = format_partial_date(self.observed_on, self.observed_precision)
         return f"about {text}" if self.approximate else text
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def newest(self) -> "Release | None":
+        """The latest release (by release date, then label), or None before the first."""
+        return self.order_by("-released", "-label").first()
+
+
+class Release(models.Model):
+    """A frozen, citable snapshot of the data; networks/releases.py builds its files."""
+
+    label = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "Letters, digits, '.', '_' or '-'.")],
+    )
+    released = models.DateField()
+    description = models.TextField(blank=True)
+    counts = models.JSONField(default=dict, help_text="Rows per table.")
+    files = models.JSONField(default=dict, help_text="{path in bundle: {sha256, bytes}}.")
+    zip_path = models.CharField(max_length=500)
+    zip_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-released", "-label"]
+
+    def __str__(self) -> str:
+        return f"Release {self.label}"
+
+    @property
+    def file_name(self) -> str:
+        return PurePath(self.zip_path).name

@@ -251,3 +251,9 @@ def test_the_lookup_renders_no_list_of_every_place(staff_client, places):
     assert response.status_code == 200
     lookup = str(response.context["adminform"].form["geonames_place"])
     assert lookup.count("<option") == 1  # the empty choice; places come from the lookup as one types
+
+
+def test_the_add_city_form_loads_the_script_that_fills_fields_on_pick(staff_client):
+    html = staff_client.get(reverse("admin:cities_city_add")).content.decode()
+    assert 'id="id_geonames_place"' in html
+    assert "js/geonames_lookup.js" in html

@@ -159,3 +159,14 @@ def test_other_networks_lists_with_their_own_columns_load(eurocities, tmp_path):
     spells = list(malmo.memberships.order_by("joined"))
     assert [(s.type, s.period) for s in spells] == [("associate", "1990–1993"), ("full", "Mar 1995–")]
     assert City.objects.get(name="Skåne Region").kind == "metropolitan"
+
+
+def test_a_place_entered_with_the_wrong_kind_is_reused_and_corrected(resilient, eurocities):
+    # e.g. an admin import of the raw 100RC file, which has no `kind` column
+    wrong = CityFactory(name="Greater Manchester", country="GB", kind=City.Kind.CITY, geonames_id=2643123)
+    load_shipped(resilient, eurocities)
+    wrong.refresh_from_db()
+    assert wrong.kind == City.Kind.METROPOLITAN
+    assert City.objects.filter(name="Greater Manchester").count() == 1
+    manchester = City.objects.get(name="Manchester")
+    assert manchester.kind == City.Kind.CITY and manchester.pk != wrong.pk
