@@ -16,6 +16,7 @@ from zipfile import BadZipFile
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
@@ -38,6 +39,7 @@ from networks.models import (
     Membership,
     Network,
     Participation,
+    Release,
     Source,
     SubNetwork,
     Theme,
@@ -116,11 +118,14 @@ def constraint_message(model: type[models.Model], name: str) -> str:
 
 
 class MembershipInlineFormSet(BaseInlineFormSet):
-    """Rejects two spells of one place in one network that both lack a start date.
+    """Rejects two spells of one place in one network that both lack a start date, and a
+    new spell that repeats a saved one.
 
     The database allows only one undated spell (a conditional unique constraint),
-    which the stock formset does not compare across rows: without this check the
-    second row reaches the database and the page fails with an IntegrityError.
+    which the stock formset does not compare across rows; and an inline form leaves its
+    parent's key out of constraint checks, so a row repeating a spell saved elsewhere
+    (not in this formset) would reach the database. Without these checks the page fails
+    with an IntegrityError.
     """
 
     def clean(self) -> None:
@@ -130,6 +135,12 @@ class MembershipInlineFormSet(BaseInlineFormSet):
             if not form.is_valid() or not form.cleaned_data or self._should_delete_form(form):
                 continue
             spell = form.instance
+            if self.instance.pk is not None:
+                try:
+                    spell.validate_constraints()
+                except ValidationError as error:
+                    form.add_error(None, error)
+                    continue
             if spell.joined is not None:
                 continue
             key = (spell.city_id, spell.network_id)
@@ -139,8 +150,30 @@ class MembershipInlineFormSet(BaseInlineFormSet):
 
 
 class NetworkMembershipInline(admin.TabularInline):
+    """A network's members, read-only: a network may have thousands, and an editable row
+    costs two queries for its autocomplete widgets. Each row links to its spell's page;
+    new spells are added in NetworkMembershipAddInline below."""
+
+    model = Membership
+    verbose_name_plural = "memberships (edit a spell on its own page)"
+    fields = ["city", "type", "period", "application_round", "took_effect", "source"]
+    readonly_fields = fields
+    ordering = ["city__name", "joined"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("city", "network", "source")
+
+
+class NetworkMembershipAddInline(admin.TabularInline):
     model = Membership
     formset = MembershipInlineFormSet
+    verbose_name_plural = "add membership spells"
     fields = [
         "city",
         "type",
@@ -153,12 +186,10 @@ class NetworkMembershipInline(admin.TabularInline):
         "source",
     ]
     autocomplete_fields = ["city", "source"]
-    ordering = ["city__name", "joined"]
-    extra = 0
-    show_change_link = True
+    extra = 1
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("city", "network", "source")
+        return super().get_queryset(request).none()
 
 
 class SubNetworkInlineFormSet(BaseInlineFormSet):
@@ -262,7 +293,13 @@ class NetworkAdmin(CitynetImportExportMixin, admin.ModelAdmin):
     autocomplete_fields = ["headquarters", "regional_offices", "member_count_source"]
     filter_horizontal = ["themes"]
     formfield_overrides = URL_FIELDS
-    inlines = [SubNetworkInline, NetworkMembershipInline]
+    inlines = [SubNetworkInline, NetworkMembershipAddInline, NetworkMembershipInline]
+
+    def get_inline_instances(self, request, obj=None):
+        # A new network has no members to list yet.
+        inlines = super().get_inline_instances(request, obj)
+        return [inline for inline in inlines if obj is not None or not isinstance(inline, NetworkMembershipInline)]
+
     resource_classes = [NetworkResource]
     fieldsets = [
         (None, {"fields": [("name", "acronym"), "slug", "website", "description"]}),
@@ -558,3 +595,22 @@ class EngagementObservationAdmin(admin.ModelAdmin):
     @admin.display(description="observed", ordering="observed_on")
     def observed(self, observation: EngagementObservation) -> str:
         return observation.observed_display
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Read-only: a release is made with `manage.py make_release` and never changed after."""
+
+    list_display = ["label", "released", "zip_sha256", "created_at"]
+    search_fields = ["label", "description"]
+    fields = ["label", "released", "description", "counts", "files", "zip_path", "zip_sha256", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
