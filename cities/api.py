@@ -7,7 +7,15 @@ from rest_framework.response import Response
 from cities.models import City
 from cities.serializers import CitySerializer
 from networks import aggregates, filters
-from networks.api import CODING_NOTE, SLUG_PATTERN, ApiViewSet, evidence_sources, resource_schema, studies_attribution
+from networks.api import (
+    CODING_NOTE,
+    SLUG_PATTERN,
+    ApiViewSet,
+    api_citation,
+    evidence_sources,
+    resource_schema,
+    studies_attribution,
+)
 from networks.models import Code, Coding, Membership
 from networks.renderers import GEONAMES_ATTRIBUTION, attribution_lines, csv_response
 from networks.serializers import PortfolioSerializer
@@ -71,4 +79,6 @@ class CityViewSet(ApiViewSet):
             rows = portfolio_rows(city, portfolio)
             return csv_response(rows, columns=PORTFOLIO_COLUMNS, comments=comments, filename=f"portfolio-{city.slug}")
         place = {"slug": city.slug, "name": city.name, "country": city.country}
-        return Response({"city": place, **portfolio, "attribution": attribution})
+        return Response(
+            {"city": place, **portfolio, "attribution": attribution, "citation": api_citation(request, attribution)}
+        )

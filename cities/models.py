@@ -2,7 +2,8 @@ import unicodedata
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from cities.countries import country_name
@@ -14,9 +15,20 @@ class CityQuerySet(models.QuerySet):
     def in_country(self, country: str) -> "CityQuerySet":
         return self.filter(country=country.upper())
 
+    def in_network(self, network) -> "CityQuerySet":
+        """Places with a membership spell (of any kind) in `network`."""
+        from networks.models import Membership
+
+        return self.filter(pk__in=Membership.objects.filter(network=network).values("city"))
+
     def for_list(self) -> "CityQuerySet":
         """Cities for a list page; adds `n_memberships` (spells in any network)."""
-        return self.annotate(n_memberships=models.Count("memberships", distinct=True)).order_by("name", "country")
+        from networks.models import Membership
+
+        # A subquery per row shown, not a join and GROUP BY over every spell: the page and
+        # its count (which Django runs without the unused annotation) stay cheap at any size.
+        spells = Membership.objects.filter(city=OuterRef("pk")).order_by().values("city").annotate(n=Count("pk"))
+        return self.annotate(n_memberships=Coalesce(Subquery(spells.values("n")), 0)).order_by("name", "country")
 
     def for_profile(self) -> "CityQuerySet":
         """Everything a city's profile shows, prefetched: `memberships` (with network and
@@ -51,8 +63,11 @@ class CityQuerySet(models.QuerySet):
 
     def coded(self, network=None) -> "CityQuerySet":
         """Places whose use of a network (of `network`, if given) has been coded, by name."""
-        codings = Q(codings__isnull=False) if network is None else Q(codings__network=network)
-        return self.filter(codings).distinct().order_by("name")
+        from networks.models import Coding
+
+        # A semi-join, not a join and DISTINCT: a large network has 50,000 codings.
+        codings = Coding.objects.all() if network is None else Coding.objects.filter(network=network)
+        return self.filter(pk__in=codings.values("city")).order_by("name")
 
 
 class City(models.Model):

@@ -3,8 +3,9 @@ from django.shortcuts import get_object_or_404, render
 
 from cities.models import City
 from networks import aggregates, charts
+from networks.caching import cache_while_unchanged
 from networks.models import Code
-from networks.views import csv_download, csv_urls, search_text, wants_csv
+from networks.views import csv_download, csv_urls, network_or_404, search_text, wants_csv
 
 PORTFOLIO_FIELDS = ["network", "network_slug", "code", "code_kind", "salience", "served_by_several", "served_by_none"]
 ENGAGEMENT_FIELDS = ["network", "network_slug", "date", "when", "level", "level_label", "peak", "approximate", "source"]
@@ -12,11 +13,19 @@ ENGAGEMENT_FIELDS = ["network", "network_slug", "date", "when", "level", "level_
 
 def city_list(request):
     query = search_text(request)
-    cities = City.objects.matching(query).for_list() if query else City.objects.for_list()
-    page = Paginator(cities, 100).get_page(request.GET.get("page"))
-    return render(request, "cities/city_list.html", {"page": page, "query": query})
+    network = network_or_404(request.GET.get("network"))
+    cities = City.objects.matching(query) if query else City.objects.all()
+    if network is not None:
+        cities = cities.in_network(network)
+    page = Paginator(cities.for_list(), 100).get_page(request.GET.get("page"))
+    # The other parameters, kept in the links to other pages.
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context = {"page": page, "query": query, "network": network, "page_query": kept.urlencode()}
+    return render(request, "cities/city_list.html", context)
 
 
+@cache_while_unchanged
 def city_detail(request, slug):
     city = get_object_or_404(City.objects.for_profile(), slug=slug)
     codes = list(Code.objects.current())

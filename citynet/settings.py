@@ -155,6 +155,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # "Cite this view" on every page (templates/_cite.html).
+                "citynet.context_processors.citation",
             ],
         },
     },
@@ -198,6 +200,10 @@ STORAGES = {
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# Where `manage.py make_release` writes data release bundles and /releases/ serves them from.
+# Empty: networks/releases.py decides ($XDG_DATA_HOME/citynet/releases, outside the repository).
+CITYNET_RELEASES_DIR = os.environ.get("CITYNET_RELEASES_DIR", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -4,8 +4,11 @@ here); the API and the HTML pages both call these, so a number is computed once.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
+from django.urls import reverse
+
+from cities.models import City
 from networks.models import Code, Coding
 
 
@@ -32,6 +35,88 @@ def evidence_rows(coding: Coding) -> list[dict]:
     ]
 
 
+def coding_row(coding: Coding) -> dict:
+    """A coding (with city, network, code and coder; `evidence` prefetched with its source)
+    as the plain row `comparison_matrix_from_rows` reads: {"id", "city_id", "city_slug",
+    "city_name", "country", "network_id", "network_slug", "network_name", "acronym",
+    "code", "salience", "outcome", "perspective", "coded_at", "coder", "evidence":
+    `evidence_rows`}."""
+    city, network = coding.city, coding.network
+    return {
+        "id": coding.pk,
+        "city_id": coding.city_id,
+        "city_slug": city.slug,
+        "city_name": city.name,
+        "country": city.country,
+        "network_id": coding.network_id,
+        "network_slug": network.slug,
+        "network_name": network.name,
+        "acronym": network.acronym,
+        "code": coding.code.code,
+        "salience": coding.salience,
+        "outcome": coding.outcome,
+        "perspective": coding.perspective,
+        "coded_at": coding.coded_at,
+        "coder": coding.coder.name,
+        "evidence": evidence_rows(coding),
+    }
+
+
+def coding_rows(codings: Iterable[tuple], evidence: Iterable[tuple]) -> list[dict]:
+    """`coding_row`s from plain values: `codings` from `Coding.objects.for_matrix_rows()`, in
+    its order, `evidence` from `Evidence.objects.for_matrix_rows()` (by coding and position).
+    `coded_at` is then the database's text of the time, which sorts as the time does."""
+    by_coding: dict[int, list[dict]] = defaultdict(list)
+    for coding, pk, kind, text, locator, source in evidence:
+        by_coding[coding].append(
+            {
+                "id": pk,
+                "kind": kind,
+                "text": text,
+                "locator": locator,
+                "source": source,
+                "citation": f"{source}, {locator}" if locator else source,
+            }
+        )
+    return [
+        {
+            "id": pk,
+            "city_id": city_id,
+            "city_slug": city_slug,
+            "city_name": city_name,
+            "country": country,
+            "network_id": network_id,
+            "network_slug": network_slug,
+            "network_name": network_name,
+            "acronym": acronym,
+            "code": code,
+            "salience": salience,
+            "outcome": outcome,
+            "perspective": perspective,
+            "coded_at": coded_at,
+            "coder": coder,
+            "evidence": by_coding.get(pk, []),
+        }
+        for (
+            pk,
+            city_id,
+            city_slug,
+            city_name,
+            country,
+            network_id,
+            network_slug,
+            network_name,
+            acronym,
+            code,
+            salience,
+            outcome,
+            perspective,
+            coded_at,
+            coder,
+        ) in codings
+    ]
+
+
 def summarise_cell(codings: list[Coding]) -> dict:
     """One matrix cell from the codings of one city x network x code.
 
@@ -39,22 +124,27 @@ def summarise_cell(codings: list[Coding]) -> dict:
     perspectives) the cell shows the highest salience, the outcome that goes with it,
     and every coding, so nothing is hidden behind the summary.
     """
-    leading = max(codings, key=lambda coding: (coding.salience, coding.coded_at))
-    evidence = [row for coding in codings for row in evidence_rows(coding)]
+    return summarise_rows([coding_row(coding) for coding in codings])
+
+
+def summarise_rows(codings: list[dict]) -> dict:
+    """`summarise_cell` of `coding_row`s."""
+    leading = max(codings, key=lambda coding: (coding["salience"], coding["coded_at"]))
+    evidence = [row for coding in codings for row in coding["evidence"]]
     return {
-        "salience": leading.salience,
-        "outcome": leading.outcome,
-        "perspective": leading.perspective,
+        "salience": leading["salience"],
+        "outcome": leading["outcome"],
+        "perspective": leading["perspective"],
         "evidence_count": len(evidence),
         "evidence": evidence,
-        "coders": sorted({coding.coder.name for coding in codings}),
+        "coders": sorted({coding["coder"] for coding in codings}),
         "codings": [
             {
-                "id": coding.pk,
-                "salience": coding.salience,
-                "outcome": coding.outcome,
-                "perspective": coding.perspective,
-                "coder": coding.coder.name,
+                "id": coding["id"],
+                "salience": coding["salience"],
+                "outcome": coding["outcome"],
+                "perspective": coding["perspective"],
+                "coder": coding["coder"],
             }
             for coding in codings
         ],
@@ -69,24 +159,32 @@ def comparison_matrix(codings: Iterable[Coding], codes: Iterable[Code]) -> dict:
     "cells": {code: cell or None}}]} with one row per city x network, in name order;
     a cell is None where the code was not applied.
     """
+    return comparison_matrix_from_rows((coding_row(coding) for coding in codings), codes)
+
+
+def comparison_matrix_from_rows(codings: Iterable[dict], codes: Iterable[Code]) -> dict:
+    """`comparison_matrix` of `coding_row`s (from `coding_rows()` for a big matrix, which
+    builds no model instances). Returns the same shape."""
     columns = code_columns(codes)
-    grouped: dict[tuple, dict[str, list[Coding]]] = defaultdict(lambda: defaultdict(list))
-    places: dict[tuple, tuple] = {}
+    grouped: dict[tuple, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    places: dict[tuple, dict] = {}
     for coding in codings:
-        key = (coding.city.name, coding.network.name, coding.city_id, coding.network_id)
-        grouped[key][coding.code.code].append(coding)
-        places[key] = (coding.city, coding.network)
+        key = (coding["city_name"], coding["network_name"], coding["city_id"], coding["network_id"])
+        grouped[key][coding["code"]].append(coding)
+        places[key] = coding
     rows = []
     for key in sorted(grouped):
-        city, network = places[key]
+        place, cells = places[key], grouped[key]
         rows.append(
             {
-                "city": {"slug": city.slug, "name": city.name, "country": city.country},
-                "network": {"slug": network.slug, "name": network.name, "acronym": network.acronym},
+                "city": {"slug": place["city_slug"], "name": place["city_name"], "country": place["country"]},
+                "network": {
+                    "slug": place["network_slug"],
+                    "name": place["network_name"],
+                    "acronym": place["acronym"],
+                },
                 "cells": {
-                    column["code"]: summarise_cell(grouped[key][column["code"]])
-                    if column["code"] in grouped[key]
-                    else None
+                    column["code"]: summarise_rows(cells[column["code"]]) if column["code"] in cells else None
                     for column in columns
                 },
             }
@@ -95,7 +193,9 @@ def comparison_matrix(codings: Iterable[Coding], codes: Iterable[Code]) -> dict:
 
 
 def matrix_flat_rows(matrix: dict) -> list[dict]:
-    """The matrix as one row per filled cell, for CSV: stable column names."""
+    """The matrix as one row per filled cell, for CSV: stable column names. `agreement` is
+    the cell's mark from `agreement.matrix_with_agreement` ("single", "agreed" or
+    "disputed"; empty for a matrix without marks)."""
     rows = []
     for row in matrix["rows"]:
         for column in matrix["codes"]:
@@ -117,6 +217,7 @@ def matrix_flat_rows(matrix: dict) -> list[dict]:
                     "evidence_count": cell["evidence_count"],
                     "coders": "; ".join(cell["coders"]),
                     "evidence": " | ".join(f"{item['text']} ({item['citation']})" for item in cell["evidence"]),
+                    "agreement": (cell.get("agreement") or {}).get("status", ""),
                 }
             )
     return rows
@@ -345,36 +446,48 @@ def network_offer_and_use(codings: Iterable[Coding], codes: Iterable[Code]) -> d
     "salience"}]}], "network_stresses": [names], "members_stress": [names]}; the stress lists
     name the functions at the top salience of each side (when it is at least 2).
     """
-    columns = [column for column in code_columns(codes) if column["kind"] == Code.Kind.FUNCTION]
     own: dict[str, int] = {}
-    members: dict[str, dict[str, int]] = defaultdict(dict)
-    names: dict[str, str] = {}
+    members: list[dict] = []
     for coding in codings:
         if coding.code.kind != Code.Kind.FUNCTION:
             continue
         if coding.city_id is None:
             own[coding.code.code] = max(own.get(coding.code.code, 0), coding.salience)
         elif coding.perspective == Coding.Perspective.CITY:
-            names[coding.city.slug] = coding.city.name
-            saliences = members[coding.city.slug]
-            saliences[coding.code.code] = max(saliences.get(coding.code.code, 0), coding.salience)
+            city, code = coding.city, coding.code.code
+            members.append({"slug": city.slug, "name": city.name, "code": code, "salience": coding.salience})
+    return offer_and_use(own, members, codes)
+
+
+def offer_and_use(own: dict[str, int], members: Iterable[dict], codes: Iterable[Code]) -> dict:
+    """`network_offer_and_use` from what the database can sum up: `own` maps each function
+    code to the network's own highest salience; `members` are rows {"slug", "name", "code",
+    "salience"} of member cities' function codings from their own perspective (several rows
+    per city and code are fine: the highest counts). Returns the same shape."""
+    columns = [column for column in code_columns(codes) if column["kind"] == Code.Kind.FUNCTION]
+    saliences: dict[str, dict[str, int]] = defaultdict(dict)
+    names: dict[str, str] = {}
+    for row in members:
+        names[row["slug"]] = row["name"]
+        found = saliences[row["slug"]]
+        found[row["code"]] = max(found.get(row["code"], 0), row["salience"])
     functions = []
     for column in columns:
         code = column["code"]
         mentioning = sorted(
             (
                 {"name": names[slug], "slug": slug, "salience": values[code]}
-                for slug, values in members.items()
+                for slug, values in saliences.items()
                 if code in values
             ),
-            key=lambda member: (-member["salience"], member["name"]),
+            key=lambda member: (-member["salience"], member["name"], member["slug"]),
         )
         total = sum(member["salience"] for member in mentioning)
         functions.append(
             {
                 **column,
                 "network_salience": own.get(code),
-                "members_mean": round(total / len(members), 2) if members else None,
+                "members_mean": round(total / len(saliences), 2) if saliences else None,
                 "members_mentioning": len(mentioning),
                 "members": mentioning,
             }
@@ -386,7 +499,7 @@ def network_offer_and_use(codings: Iterable[Coding], codes: Iterable[Code]) -> d
         return [function["name"] for function in functions if top >= 2 and function[key] == top]
 
     return {
-        "members_coded": len(members),
+        "members_coded": len(saliences),
         "functions": functions,
         "network_stresses": stressed("network_salience"),
         "members_stress": stressed("members_mean"),
@@ -397,28 +510,48 @@ def member_places(memberships: Iterable) -> list[dict]:
     """Member places from membership spells (with city and network), one row per place by
     name: [{"slug", "name", "country", "kind", "latitude", "longitude", "url",
     "networks": [names], "network_slugs": [slugs]}]. Spells that never took effect are left out."""
+    return member_places_from_rows(
+        (
+            membership.city.pk,
+            membership.city.slug,
+            membership.city.name,
+            membership.city.country,
+            membership.city.kind,
+            membership.city.latitude,
+            membership.city.longitude,
+            membership.network.slug,
+            str(membership.network),
+        )
+        for membership in memberships
+        if membership.took_effect
+    )
+
+
+def member_places_from_rows(rows: Iterable[tuple]) -> list[dict]:
+    """`member_places` from spells that took effect as plain tuples (`Membership.objects.
+    for_map_rows()`): (city id, slug, name, country, kind, latitude, longitude, network slug,
+    network label). Returns the same rows."""
+    kinds = dict(City.Kind.choices)
+    # One reverse() for all places: the URL differs only by the slug.
+    url = reverse("cities:city_detail", args=["slug-placeholder"])
     places: dict[int, dict] = {}
-    for membership in memberships:
-        if not membership.took_effect:
-            continue
-        city = membership.city
-        place = places.setdefault(
-            city.pk,
-            {
-                "slug": city.slug,
-                "name": city.name,
-                "country": city.country,
-                "kind": city.get_kind_display(),
-                "latitude": city.latitude,
-                "longitude": city.longitude,
-                "url": city.get_absolute_url(),
+    for pk, slug, name, country, kind, latitude, longitude, network_slug, network_label in rows:
+        place = places.get(pk)
+        if place is None:
+            place = places[pk] = {
+                "slug": slug,
+                "name": name,
+                "country": country,
+                "kind": kinds.get(kind, kind),
+                "latitude": latitude,
+                "longitude": longitude,
+                "url": url.replace("slug-placeholder", slug),
                 "networks": [],
                 "network_slugs": [],
-            },
-        )
-        if membership.network.slug not in place["network_slugs"]:
-            place["network_slugs"].append(membership.network.slug)
-            place["networks"].append(str(membership.network))
+            }
+        if network_slug not in place["network_slugs"]:
+            place["network_slugs"].append(network_slug)
+            place["networks"].append(network_label)
     return sorted(places.values(), key=lambda place: (place["name"], place["country"]))
 
 
@@ -569,3 +702,95 @@ def portfolio_flat_rows(grid: dict) -> list[dict]:
         for row in grid["rows"]
         for cell in row["cells"]
     ]
+
+
+# --- The quote table and agreement ----------------------------------------------------
+
+
+def quote_rows(evidence: Iterable) -> Iterator[dict]:
+    """Evidence items (from `Evidence.objects.for_quote_table()`) as the quote table's rows:
+    {"city", "city_slug", "country" (empty for a network as a whole), "network",
+    "network_slug", "code", "code_name", "code_kind", "salience", "salience_label",
+    "outcome", "perspective", "perspective_label", "coder", "kind" (quote or paraphrase), "text",
+    "original_text", "language", "source" (the source's full citation), "source_label",
+    "locator", "evidence_id", "coding_id"}. A generator, so a download can stream."""
+    for item in evidence:
+        coding = item.coding
+        city = coding.city
+        yield {
+            "city": city.name if city else "",
+            "city_slug": city.slug if city else "",
+            "country": city.country if city else "",
+            "network": coding.network.name,
+            "network_slug": coding.network.slug,
+            "code": coding.code.code,
+            "code_name": coding.code.name,
+            "code_kind": coding.code.kind,
+            "salience": coding.salience,
+            "salience_label": Coding.SALIENCE_LABELS.get(coding.salience, ""),
+            "outcome": coding.outcome,
+            "perspective": coding.perspective,
+            "perspective_label": coding.get_perspective_display(),
+            "coder": coding.coder.name,
+            "kind": item.kind,
+            "text": item.text,
+            "original_text": item.original_text,
+            "language": item.language,
+            "source": item.source.citation,
+            "source_label": str(item.source),
+            "locator": item.locator,
+            "evidence_id": item.pk,
+            "coding_id": coding.pk,
+        }
+
+
+def agreement_counts(grid: dict) -> dict:
+    """How many coded cells of a `matrix_grid` built from `matrix_with_agreement` are
+    marked each way: {"single": n, "agreed": n, "disputed": n}."""
+    counts = {"single": 0, "agreed": 0, "disputed": 0}
+    for row in grid["rows"]:
+        for cell in row["cells"]:
+            if cell["cell"] and "agreement" in cell["cell"]:
+                counts[cell["cell"]["agreement"]["status"]] += 1
+    return counts
+
+
+def agreement_flat_rows(summary: dict) -> list[dict]:
+    """An `agreement.agreement_summary` as one row per code, for CSV: {"code", "units",
+    "presence_alpha", "salience_alpha", "presence_kappa", "salience_kappa" (None where
+    undefined), "disagreements" (units where the coders differ)}."""
+    differing: dict[str, int] = defaultdict(int)
+    for disagreement in summary["disagreements"]:
+        differing[disagreement["code"]] += 1
+    return [
+        {
+            "code": figures["code"],
+            "units": figures["units"],
+            "presence_alpha": figures["presence_alpha"],
+            "salience_alpha": figures["salience_alpha"],
+            "presence_kappa": figures["presence_kappa"],
+            "salience_kappa": figures["salience_kappa"],
+            "disagreements": differing[figures["code"]],
+        }
+        for figures in summary["codes"]
+    ]
+
+
+def agreement_display(summary: dict, columns: list[dict], network_names: dict[str, str]) -> dict:
+    """An `agreement.agreement_summary` with names to show: each of "codes" gains "name",
+    each disagreement "code_name" and "network_name" (slugs stand in for unknown ones)."""
+    code_names = {column["code"]: column["name"] for column in columns}
+    return {
+        **summary,
+        "codes": [
+            {**figures, "name": code_names.get(figures["code"], figures["code"])} for figures in summary["codes"]
+        ],
+        "disagreements": [
+            {
+                **item,
+                "code_name": code_names.get(item["code"], item["code"]),
+                "network_name": network_names.get(item["network"], item["network"]),
+            }
+            for item in summary["disagreements"]
+        ],
+    }

@@ -8,11 +8,14 @@ SPECTACULAR_SETTINGS["DESCRIPTION"] for the conventions as users read them.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError, Q, QuerySet
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.template import engines
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
@@ -32,7 +35,9 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from networks import aggregates, filters
+from networks import aggregates, agreement, filters
+from networks.caching import cached_response
+from networks.citations import citation_for
 from networks.models import (
     Code,
     Coding,
@@ -41,11 +46,24 @@ from networks.models import (
     Membership,
     Network,
     Participation,
+    Release,
     Source,
     SubNetwork,
+    iso_utc,
+    spell_period,
 )
-from networks.renderers import GEONAMES_ATTRIBUTION, CSVRenderer, attribution_lines, csv_response
+from networks.renderers import (
+    FORMULA_PREFIXES,
+    GEONAMES_ATTRIBUTION,
+    CSVRenderer,
+    attribution_lines,
+    csv_lines,
+    csv_response,
+    in_blocks,
+)
 from networks.serializers import (
+    AgreementQuerySerializer,
+    AgreementSerializer,
     CodeSerializer,
     CodingSerializer,
     EngagementObservationSerializer,
@@ -56,6 +74,8 @@ from networks.serializers import (
     MembershipSerializer,
     NetworkSerializer,
     ParticipationSerializer,
+    QuoteSerializer,
+    ReleaseSerializer,
     SourceSerializer,
     SubNetworkSerializer,
     ValidationErrorSerializer,
@@ -78,7 +98,18 @@ MATRIX_COLUMNS = [
     "evidence_count",
     "coders",
     "evidence",
+    "agreement",
 ]
+AGREEMENT_COLUMNS = [
+    "code",
+    "units",
+    "presence_alpha",
+    "salience_alpha",
+    "presence_kappa",
+    "salience_kappa",
+    "disagreements",
+]
+READ_ONLY_METHODS = ["get", "head", "options"]
 
 
 # Permissions, pagination, errors and the schema's error responses.
@@ -94,13 +125,23 @@ class IsStaffOrReadOnly(permissions.BasePermission):
 
 
 class ApiSearchFilter(SearchFilter):
-    """DRF's search, with a bad term reported under `search` like every other parameter."""
+    """DRF's search, with a bad term reported under `search` like every other parameter,
+    and bounded: each term is a LIKE over several columns, so a long query is refused
+    with 400 rather than building a query the database cannot plan."""
+
+    max_terms = 10
+    max_length = 200
 
     def get_search_terms(self, request):
+        if len(request.query_params.get(self.search_param, "")) > self.max_length:
+            raise ValidationError({self.search_param: [f"Search text is limited to {self.max_length} characters."]})
         try:
-            return super().get_search_terms(request)
+            terms = super().get_search_terms(request)
         except ValidationError as error:
             raise ValidationError({self.search_param: error.detail}) from error
+        if len(terms) > self.max_terms:
+            raise ValidationError({self.search_param: [f"Search with at most {self.max_terms} words."]})
+        return terms
 
 
 class Conflict(APIException):
@@ -153,18 +194,20 @@ class ApiPagination(PageNumberPagination):
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "attribution": attribution or [],
+                "citation": api_citation(self.request, attribution or []),
                 "results": data,
             }
         )
 
     def get_paginated_response_schema(self, schema):
         paginated = super().get_paginated_response_schema(schema)
-        paginated["required"] = ["count", "next", "previous", "attribution", "results"]
+        paginated["required"] = ["count", "next", "previous", "attribution", "citation", "results"]
         paginated["properties"]["attribution"] = {
             "type": "array",
             "items": {"type": "string"},
             "description": "Where the data come from and under which licences; keep it with the data.",
         }
+        paginated["properties"]["citation"] = {"$ref": "#/components/schemas/Citation"}
         return paginated
 
 
@@ -206,6 +249,12 @@ class ApiAutoSchema(AutoSchema):
                     "schema": {"type": "string", "description": "CSV: `#` comment lines, a header row, rows."}
                 }
         return responses
+
+
+def api_citation(request, attribution: list[str]) -> dict:
+    """How to cite this response (networks.citations): its permalink, today's date, the newest
+    release, and its attribution lines as the original sources. One query."""
+    return citation_for(request.build_absolute_uri(), attribution)
 
 
 def studies_attribution(source_ids: QuerySet | None) -> list[str]:
@@ -339,6 +388,7 @@ class ApiViewSet(viewsets.ModelViewSet):
                 "total": total,
                 "facets": facets,
                 "attribution": attribution,
+                "citation": api_citation(request, attribution),
             }
         )
 
@@ -432,6 +482,117 @@ class MembershipViewSet(ApiViewSet):
 
     def get_queryset(self):
         return Membership.objects.for_list()
+
+    def csv_download(self, queryset: QuerySet):
+        serializer = self.get_serializer()
+        columns = self.csv_columns(serializer)
+        if columns != MEMBERSHIP_COLUMNS or settings.TIME_ZONE != "UTC":
+            return super().csv_download(queryset)
+        # The serializer takes ~100 µs a row: fine for a page of 50, minutes for every spell. The
+        # export writes the same cells from plain values (tests/networks/test_api_csv.py compares).
+        comments = attribution_lines(self.resource, self.request.build_absolute_uri(), self.attribution(queryset))
+        head = csv_lines([], columns=columns, comments=comments)
+        networks = Network.objects.filter(pk__in=queryset.values("network")).values_list("pk", "slug", "name")
+        sources = Source.objects.filter(pk__in=queryset.values("source")).values_list("pk", "label", "citation", "url")
+        body = membership_csv_blocks(
+            queryset.for_export().iterator(chunk_size=2000),
+            networks={pk: f"{safe(slug)},{safe(name)}" for pk, slug, name in networks},
+            sources={
+                pk: f"{pk},{safe(label or citation[:80])},{safe(citation)},{safe(url)}"
+                for pk, label, citation, url in sources
+            },
+        )
+        response = StreamingHttpResponse(itertools.chain(in_blocks(head), body), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="citynet-{self.resource}.csv"'
+        return response
+
+
+# MembershipSerializer's fields, in order: what membership_csv_blocks() writes.
+MEMBERSHIP_COLUMNS = [
+    "id",
+    "city",
+    "city_name",
+    "country",
+    "city_kind",
+    "network",
+    "network_name",
+    "type",
+    "joined",
+    "joined_precision",
+    "left",
+    "left_precision",
+    "period",
+    "application_round",
+    "took_effect",
+    "listed_on",
+    "source",
+    "source_label",
+    "source_citation",
+    "source_url",
+    "note",
+    "created_at",
+    "updated_at",
+]
+
+
+def quoted(value: str) -> str:
+    """A text cell as csv_lines() writes it: quoted (QUOTE_NONNUMERIC), inner quotes doubled."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def safe(value: str | None) -> str:
+    """A text cell that may be missing or look like a formula, as csv_lines() writes it."""
+    if not value:
+        return '""'
+    return quoted("'" + value if value.startswith(FORMULA_PREFIXES) else value)
+
+
+def membership_csv_blocks(spells, networks: dict[int, str], sources: dict[int, str]) -> Iterator[bytes]:
+    """`Membership.objects.for_export()` tuples as the CSV lines `csv_lines()` writes for
+    MembershipSerializer's data (same cells, same quoting: tests compare), 1,000 at a time.
+
+    A line is joined from pieces: `networks` and `sources` hold each network's and source's
+    cells, written once (`{id: 'slug,name'}`, `{id: 'id,label,citation,url'}`), a place's cells
+    are written once too; dates, enumerations and timestamps hold no quote and are quoted as
+    they are; only free text goes through `safe()`."""
+    places: dict[str, str] = {}
+    block: list[str] = []
+    for (
+        pk,
+        city,
+        city_name,
+        country,
+        city_kind,
+        network,
+        type_,
+        joined,
+        joined_precision,
+        left,
+        left_precision,
+        application_round,
+        took_effect,
+        listed_on,
+        source,
+        note,
+        created_at,
+        updated_at,
+    ) in spells:
+        place = places.get(city)
+        if place is None:
+            place = places[city] = ",".join(map(safe, (city, city_name, country, city_kind)))
+        period = safe(spell_period(joined, joined_precision, left, left_precision, took_effect))
+        round_ = '""' if application_round is None else application_round
+        block.append(
+            f'{pk},{place},{networks[network]},"{type_}","{joined.isoformat() if joined else ""}",'
+            f'"{joined_precision}","{left.isoformat() if left else ""}","{left_precision}",{period},{round_},'
+            f'"{"true" if took_effect else "false"}","{listed_on.isoformat() if listed_on else ""}",'
+            f'{sources[source]},{safe(note)},"{iso_utc(created_at) or ""}","{iso_utc(updated_at) or ""}"\r\n'
+        )
+        if len(block) == 1000:
+            yield "".join(block).encode("utf-8")
+            block = []
+    if block:
+        yield "".join(block).encode("utf-8")
 
 
 @resource_schema("sub-networks", "sub-network", "id")
@@ -586,12 +747,27 @@ class EngagementObservationViewSet(ApiViewSet):
         return queryset.values("source")
 
 
+def values_matrix(network: Network | None = None, cities: list[str] | None = None) -> dict:
+    """`comparison_matrix` of `Coding.objects.for_matrix(network, cities)`, built from plain
+    values: a network's matrix may hold 50,000 codings, too many to build model instances for.
+    Three queries: codings, their evidence, the codebook."""
+    codings = Coding.objects.for_matrix_rows(network, cities)
+    rows = aggregates.coding_rows(codings, Evidence.objects.for_matrix_rows(codings))
+    return aggregates.comparison_matrix_from_rows(rows, Code.objects.current())
+
+
+def agreed_matrix(network: Network | None = None, cities: list[str] | None = None) -> dict:
+    """`values_matrix` with agreement marks (`agreement.matrix_with_agreement`)."""
+    return agreement.matrix_with_agreement(values_matrix(network, cities))
+
+
 class MatrixView(GenericAPIView):
     """The study's central table as data: for one network (or all), the city × code matrix.
 
     Each cell gives the salience (0-3), the outcome, the evidence count and the evidence
     itself (id, quote or paraphrase, citation); a cell is null where the code was not
-    applied. In CSV, one row per filled cell."""
+    applied. Each cell's `agreement` marks it single-coded, or coded by several coders who
+    agree (same salience and outcome) or disagree. In CSV, one row per filled cell."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     permission_classes = [IsStaffOrReadOnly]
@@ -609,15 +785,132 @@ class MatrixView(GenericAPIView):
         query = MatrixQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         network, cities = query.validated_data.get("network"), query.validated_data.get("city", [])
-        codings = Coding.objects.for_matrix(network, cities)
-        matrix = aggregates.comparison_matrix(codings, Code.objects.current())
-        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
-        if getattr(request.accepted_renderer, "format", None) == "csv":
+        renderer = request.accepted_renderer
+        if getattr(renderer, "format", None) == "json":
+            # Rendered once and reused while the data are unchanged (networks.caching): the
+            # matrix of a 10,000-member network takes seconds to build and is ~30 MB of JSON.
+            def build() -> HttpResponse:
+                body = renderer.render(
+                    self.matrix_data(request, network, cities), request.accepted_media_type, self.get_renderer_context()
+                )
+                return HttpResponse(body, content_type=renderer.media_type)
+
+            return cached_response(request, build, variant=request.accepted_media_type)
+        if getattr(renderer, "format", None) == "csv":
+            matrix, attribution = self.matrix(network, cities)
             comments = attribution_lines("comparison matrix", request.build_absolute_uri(), attribution)
             rows = aggregates.matrix_flat_rows(matrix)
             return csv_response(rows, columns=MATRIX_COLUMNS, comments=comments, filename="matrix")
+        return Response(self.matrix_data(request, network, cities))
+
+    def matrix(self, network: Network | None, cities: list[str]) -> tuple[dict, list[str]]:
+        """The matrix with agreement marks, and its attribution lines."""
+        codings = Coding.objects.for_matrix_rows(network, cities).values("pk")
+        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
+        return agreed_matrix(network, cities), attribution
+
+    def matrix_data(self, request, network: Network | None, cities: list[str]) -> dict:
+        """The JSON body: the matrix with the network and cities asked for, attribution, citation."""
+        matrix, attribution = self.matrix(network, cities)
         network_ref = {"slug": network.slug, "name": network.name, "acronym": network.acronym} if network else None
-        return Response({"network": network_ref, "cities": cities, **matrix, "attribution": attribution})
+        return {
+            "network": network_ref,
+            "cities": cities,
+            **matrix,
+            "attribution": attribution,
+            "citation": api_citation(request, attribution),
+        }
+
+
+@resource_schema("evidence items", "evidence item", "id")
+class EvidenceViewSet(ApiViewSet):
+    """The quote table: every quote and paraphrase with the coding it supports (city, network,
+    code, salience, outcome, perspective, coder) and its source and locator. Read-only; edit
+    evidence through its coding (/api/v1/codings/)."""
+
+    serializer_class = QuoteSerializer
+    filterset_class = filters.EvidenceFilter
+    search_fields = ["text", "original_text", "coding__city__name", "coding__network__name", "source__label"]
+    resource = "evidence"
+    attribution_note = CODING_NOTE
+    http_method_names = READ_ONLY_METHODS
+    facet_dimensions = {
+        "network": "coding__network__slug",
+        "city": "coding__city__slug",
+        "code": "coding__code__code",
+        "kind": "kind",
+        "coder": "coding__coder__name",
+        "source": "source",
+    }
+
+    def get_queryset(self):
+        return Evidence.objects.for_quote_table()
+
+    def attribution_sources(self, queryset):
+        return queryset.values("source")
+
+
+@resource_schema("data releases", "data release", "label")
+class ReleaseViewSet(ApiViewSet):
+    """Data releases: frozen, checksummed snapshots of all the data (made with `manage.py
+    make_release`), newest first, with their download address and citation. Read-only."""
+
+    serializer_class = ReleaseSerializer
+    filter_backends: list = []
+    lookup_field = "label"
+    lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+    resource = "releases"
+    http_method_names = READ_ONLY_METHODS
+    facet_dimensions = {"year": "released__year"}
+
+    def get_queryset(self):
+        return Release.objects.all()
+
+    def attribution(self, queryset):
+        return [GEONAMES_ATTRIBUTION, *Source.objects.study_citations()]
+
+
+class AgreementView(GenericAPIView):
+    """Inter-coder agreement among the codings of one network (or all): Cohen's kappa and
+    Krippendorff's alpha overall and per code, for presence and salience, and every unit
+    where coders differ with their codings side by side (definitions: networks/agreement.py).
+    In CSV, one row per code."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    permission_classes = [IsStaffOrReadOnly]
+    pagination_class = None
+    filter_backends: list = []
+    schema = ApiAutoSchema()
+
+    @extend_schema(
+        summary="Agreement between coders",
+        parameters=[AgreementQuerySerializer],
+        responses=AgreementSerializer,
+        tags=["agreement"],
+    )
+    def get(self, request):
+        query = AgreementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        network = query.validated_data.get("network")
+        codings = Coding.objects.for_agreement(network)
+        columns = aggregates.code_columns(Code.objects.current())
+        summary = agreement.agreement_summary(
+            agreement.coding_rows(codings), codes=[column["code"] for column in columns]
+        )
+        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
+        if getattr(request.accepted_renderer, "format", None) == "csv":
+            comments = attribution_lines("agreement between coders", request.build_absolute_uri(), attribution)
+            rows = aggregates.agreement_flat_rows(summary)
+            return csv_response(rows, columns=AGREEMENT_COLUMNS, comments=comments, filename="agreement")
+        network_ref = {"slug": network.slug, "name": network.name, "acronym": network.acronym} if network else None
+        return Response(
+            {
+                "network": network_ref,
+                **summary,
+                "attribution": attribution,
+                "citation": api_citation(request, attribution),
+            }
+        )
 
 
 class ApiRootView(APIRootView):
@@ -635,6 +928,7 @@ class ApiRouter(DefaultRouter):
     include_format_suffixes = False
     extra_links = {
         "matrix": "matrix",
+        "agreement": "agreement",
         "schema": "schema",
         "docs": "docs",
         "redoc": "redoc",

@@ -18,9 +18,12 @@ router.register("codes", api.CodeViewSet, basename="code")
 router.register("sources", api.SourceViewSet, basename="source")
 router.register("codings", api.CodingViewSet, basename="coding")
 router.register("engagement", api.EngagementObservationViewSet, basename="engagement")
+router.register("evidence", api.EvidenceViewSet, basename="evidence")
+router.register("releases", api.ReleaseViewSet, basename="release")
 
 urlpatterns = [
     path("matrix/", api.MatrixView.as_view(), name="matrix"),
+    path("agreement/", api.AgreementView.as_view(), name="agreement"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", api.OfflineRedocView.as_view(url_name="api:schema"), name="redoc"),

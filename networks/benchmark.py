@@ -192,7 +192,8 @@ def floor_city_profile(city: City) -> Callable[[], list]:
             [city.pk],
         ),
         (
-            CODINGS_WITH_EVIDENCE + "WHERE co.city_id = %s ORDER BY n.name, k.kind, k.position, co.id, e.position, e.id",
+            CODINGS_WITH_EVIDENCE
+            + "WHERE co.city_id = %s ORDER BY n.name, k.kind, k.position, co.id, e.position, e.id",
             [city.pk],
         ),
         (
@@ -580,9 +581,10 @@ def table(report: dict) -> str:
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     for result in report["results"]:
         if result["extra"]:
-            extra = ", ".join(f"{name} {value:,}" if value is not None else f"{name} n/a" for name, value in result["extra"].items())
+            extra = ", ".join(
+                f"{name} {value:,}" if value is not None else f"{name} n/a" for name, value in result["extra"].items()
+            )
             lines.append(f"{result['name']}: {extra}")
     met = sum(result["met"] for result in report["results"])
     lines.append(f"{met} of {len(report['results'])} cases meet every target.")
     return "\n".join(lines)
-

@@ -31,6 +31,13 @@ OUTCOME_WORDS = {
     "unknown": "unknown",
     "": "not applicable",
 }
+# A cell coded by several coders gets an outline: solid where they agree, dashed where they
+# do not (dash and colour both differ, so the marks survive colour blindness and greyscale).
+AGREEMENT_LINES = {
+    "agreed": {"color": "#009e73", "width": 2.5, "dash": "solid"},
+    "disputed": {"color": "#d55e00", "width": 3, "dash": "dash"},
+}
+AGREEMENT_TEXT = {"agreed": " =", "disputed": " ≠"}
 # Colour-blind-safe qualitative palette (Okabe and Ito).
 PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"]
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
@@ -70,7 +77,8 @@ def _code_tick(column: dict) -> str:
 def _salience_heatmap(
     row_labels: list[str], columns: list[dict], cells: list[list[dict | None]], narrow: bool = False
 ) -> go.Figure:
-    """A salience heatmap; `cells[r][c]` is {"salience", "text", "hover", "target"} or None.
+    """A salience heatmap; `cells[r][c]` is {"salience", "text", "hover", "target"} or None,
+    optionally with "mark": "agreed" or "disputed" (see AGREEMENT_LINES).
 
     Rows are the `row_labels` and columns the codes; `narrow` turns it a quarter (codes
     down the side), which reads better on a phone. An uncoded cell is a dotted outline."""
@@ -84,14 +92,15 @@ def _salience_heatmap(
         for label, row in zip(row_labels, cells, strict=True)
     ]
     targets = [[cell["target"] if cell else "" for cell in row] for row in cells]
+    marks = [[cell.get("mark") if cell else None for cell in row] for row in cells]
     steps = []
     for salience, colour in enumerate(SALIENCE_COLOURS):
         steps += [[salience / 4, colour], [(salience + 1) / 4, colour]]
     code_ticks = [_code_tick(column) for column in columns]
     n_functions = sum(column["kind"] == "function" for column in columns)
     if narrow:
-        z, text, hover, targets = (
-            [list(line) for line in zip(*grid, strict=True)] for grid in (z, text, hover, targets)
+        z, text, hover, targets, marks = (
+            [list(line) for line in zip(*grid, strict=True)] for grid in (z, text, hover, targets, marks)
         )
         x_ticks, y_ticks = row_labels, code_ticks
     else:
@@ -129,6 +138,20 @@ def _salience_heatmap(
                         "y1": y + 0.38,
                         "line": {"color": "#b8c0cc", "width": 1, "dash": "dot"},
                         "layer": "below",
+                    }
+                )
+    for y, line in enumerate(marks):
+        for x, mark in enumerate(line):
+            if mark in AGREEMENT_LINES:
+                shapes.append(
+                    {
+                        "type": "rect",
+                        "x0": x - 0.46,
+                        "x1": x + 0.46,
+                        "y0": y - 0.42,
+                        "y1": y + 0.42,
+                        "line": AGREEMENT_LINES[mark],
+                        "name": f"agreement-{mark}",
                     }
                 )
     if 0 < n_functions < len(columns):
@@ -169,10 +192,24 @@ def _salience_heatmap(
     return figure
 
 
+def _agreement_hover(agreement: dict) -> str:
+    """Hover lines for a cell coded by several coders: whether they agree, then each reading."""
+    head = f"{agreement['coders']} coders {'agree' if agreement['status'] == 'agreed' else 'disagree'}:<br>"
+    readings = [
+        f"· {value['coder']}: {value['salience_label']}{', ' + value['outcome'] if value['outcome'] else ''}"
+        if value["applied"]
+        else f"· {value['coder']}: not applied"
+        for value in agreement["values"]
+    ]
+    return head + "<br>".join(readings) + "<br>"
+
+
 def comparison_figure(grid: dict, narrow: bool = False) -> go.Figure:
     """The city x code heatmap of a `matrix_grid`: one row per city (x network), functions
     then logics; colour is salience, the text adds the outcome, hover tells outcome and
     evidence count, and `customdata` holds each cell's evidence anchor for the click.
+    Cells with an "agreement" (`agreement.matrix_with_agreement`) coded by several coders
+    are outlined and marked = (agreed) or ≠ (disputed), with each coder's reading on hover.
     `narrow` puts the codes down the side instead (for a phone)."""
     cells = []
     for row in grid["rows"]:
@@ -184,17 +221,21 @@ def comparison_figure(grid: dict, narrow: bool = False) -> go.Figure:
                 continue
             salience = coded["salience"]
             n = coded["evidence_count"]
+            agreement = coded.get("agreement") or {}
+            mark = agreement.get("status") if agreement.get("status") in AGREEMENT_LINES else None
             line.append(
                 {
                     "salience": salience,
-                    "text": f"{salience}{OUTCOME_MARKS.get(coded['outcome'], '')}",
+                    "text": f"{salience}{OUTCOME_MARKS.get(coded['outcome'], '')}{AGREEMENT_TEXT.get(mark, '')}",
                     "hover": (
                         f"<b>{row['label']}</b> × {cell['name']}<br>"
                         f"Salience {salience}: {SALIENCE_NAMES[salience]}<br>"
                         f"Outcome: {OUTCOME_WORDS.get(coded['outcome'], coded['outcome'])}<br>"
-                        f"Evidence: {n} item{'s' if n != 1 else ''} · click to read"
+                        + (_agreement_hover(agreement) if mark else "")
+                        + f"Evidence: {n} item{'s' if n != 1 else ''} · click to read"
                     ),
                     "target": cell["anchor"],
+                    "mark": mark,
                 }
             )
         cells.append(line)

@@ -89,7 +89,16 @@ class ValuesFilter(filters.MultipleChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
+        if self.field_name == "network__slug" or self.field_name.endswith("__network__slug"):
+            return qs.filter(**{f"{self.field_name.removesuffix('__slug')}__in": network_ids(value)})
         return qs.filter(**{f"{self.field_name}__in": value})
+
+
+def network_ids(slugs: list[str]) -> list[int]:
+    """The ids of the networks with these slugs. Filtering on ids rather than joining on the
+    slug lets the database plan for the network's real size: one with 10,000 members is best
+    listed by walking the places in name order, one with ten by sorting them."""
+    return list(Network.objects.filter(slug__in=slugs).values_list("pk", flat=True))
 
 
 def values_filter(field_name: str, help_text: str, **kwargs) -> ValuesFilter:
@@ -166,7 +175,7 @@ class CityFilter(ApiFilterSet):
             return queryset
         spells = Membership.objects.all()
         if data.get("network"):
-            spells = spells.filter(network__slug__in=data["network"])
+            spells = spells.filter(network__in=network_ids(data["network"]))
         if data.get("member_on"):
             spells = spells.member_on(data["member_on"])
         if data.get("membership_type"):
@@ -223,6 +232,14 @@ class MembershipFilter(ApiFilterSet):
     class Meta:
         model = Membership
         fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if len(self.form.cleaned_data.get("network") or []) == 1 and not self.form.cleaned_data.get("ordering"):
+            # Within one network its name sorts nothing; without it the database can walk the
+            # places in name order and stop at the end of the page instead of sorting them all.
+            queryset = queryset.order_by("city__name", "joined", "pk")
+        return queryset
 
     def filter_member_on(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.member_on(value)
@@ -317,6 +334,44 @@ class CodingFilter(ApiFilterSet):
     def filter_evidence(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         lookup = {"source": "source_id__in", "evidence_kind": "kind__in"}[name]
         return queryset.filter(pk__in=Evidence.objects.filter(**{lookup: value}).values("coding"))
+
+
+class EvidenceFilter(ApiFilterSet):
+    """The quote table's filters (/quotes/ and /api/v1/evidence/): the codings' filters
+    applied to each item's coding, plus the item's own kind and source."""
+
+    network = values_filter("coding__network__slug", NETWORK_HELP)
+    city = values_filter("coding__city__slug", CITY_HELP)
+    country = values_filter("coding__city__country", COUNTRY_HELP, transform=upper)
+    network_as_whole = filters.BooleanFilter(
+        field_name="coding__city",
+        lookup_expr="isnull",
+        help_text="`true`: only evidence for what a network as a whole offers; `false`: only for cities' use.",
+    )
+    code = values_filter("coding__code__code", "Code, e.g. `knowledge` or `appropriateness`.")
+    code_kind = choices_filter("coding__code__kind", Code.Kind.choices, "Network function or logic of participation.")
+    salience_min = whole_number("coding__salience", "gte", "Salience at least this (0-3).", min_value=0, max_value=3)
+    salience_max = whole_number("coding__salience", "lte", "Salience at most this (0-3).", min_value=0, max_value=3)
+    outcome = choices_filter("coding__outcome", Coding.Outcome.choices, "Whether the city says it gets it.")
+    perspective = choices_filter("coding__perspective", Coding.Perspective.choices, "Whose view the coding records.")
+    coder = values_filter("coding__coder__name", "Coder name.")
+    kind = choices_filter("kind", Evidence.Kind.choices, "Quote or paraphrase.")
+    source = values_filter("source_id", SOURCE_HELP, value_type="integer")
+    language = values_filter("language", "Language of the original text, e.g. `da`.")
+    ordering = filters.OrderingFilter(
+        fields=[
+            ("coding__network__name", "network"),
+            ("coding__city__name", "city"),
+            ("coding__code__position", "code"),
+            ("coding__salience", "salience"),
+            ("locator", "locator"),
+        ],
+        help_text="Sort order, comma separated; prefix a field with `-` to reverse it.",
+    )
+
+    class Meta:
+        model = Evidence
+        fields: list[str] = []
 
 
 class EngagementObservationFilter(ApiFilterSet):

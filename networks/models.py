@@ -13,7 +13,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -49,6 +50,21 @@ def period_end(year: int, month: int | None = None) -> datetime.date:
 
 
 PRECISIONS = [choice.value for choice in DatePrecision]
+
+
+def spell_period(
+    joined: datetime.date | None,
+    joined_precision: str,
+    left: datetime.date | None,
+    left_precision: str,
+    took_effect: bool,
+) -> str:
+    """A membership spell as precisely as it is known: '2013–', 'Dec 2013–2019', 'never started'."""
+    if joined is None and left is None:
+        return "dates not given by source" if took_effect else "never started"
+    start = format_partial_date(joined, joined_precision) or "?"
+    end = format_partial_date(left, left_precision) or ("never started" if not took_effect else "")
+    return f"{start}–{end}"
 
 
 class SourceQuerySet(models.QuerySet):
@@ -134,17 +150,21 @@ class Theme(models.Model):
 
 
 class NetworkQuerySet(models.QuerySet):
+    # The counts are subqueries, one per network, not joins: joining a network's 10,000 spells
+    # and its 50,000 codings in one GROUP BY would multiply them (500 million rows).
+
     def with_member_count(self) -> "NetworkQuerySet":
         """Adds `n_members`: distinct places with a membership spell that took effect."""
-        return self.annotate(
-            n_members=Count("memberships__city", filter=Q(memberships__took_effect=True), distinct=True)
-        )
+        spells = Membership.objects.filter(network=OuterRef("pk"), took_effect=True).order_by().values("network")
+        members = spells.annotate(n=Count("city", distinct=True)).values("n")
+        return self.annotate(n_members=Coalesce(Subquery(members), 0))
 
     def for_list(self) -> "NetworkQuerySet":
         """Networks for a list page, with `n_members` and `n_codings`."""
+        codings = Coding.objects.filter(network=OuterRef("pk")).order_by().values("network")
         return (
             self.with_member_count()
-            .annotate(n_codings=Count("codings", distinct=True))
+            .annotate(n_codings=Coalesce(Subquery(codings.annotate(n=Count("pk")).values("n")), 0))
             .select_related("headquarters")
             .order_by("name")
         )
@@ -290,12 +310,75 @@ class MembershipQuerySet(models.QuerySet):
     def for_list(self) -> "MembershipQuerySet":
         return self.select_related("city", "network", "source").order_by("network__name", "city__name", "joined")
 
+    def for_export(self) -> "MembershipQuerySet":
+        """These spells as plain value tuples for a full download, in this queryset's order:
+        (id, city slug, name, country and kind, network id, type, joined, joined precision,
+        left, left precision, application round, took effect, listed on, source id, note,
+        created at, updated at). The network's and source's own values are the same for
+        thousands of spells: read them once (`Network`, `Source`) rather than on every row.
+        The two timestamps come as the database's text (see `iso_utc`): parsing 200,000 of
+        them costs more than the rest of the row."""
+        return self.values_list(
+            "id",
+            "city__slug",
+            "city__name",
+            "city__country",
+            "city__kind",
+            "network_id",
+            "type",
+            "joined",
+            "joined_precision",
+            "left",
+            "left_precision",
+            "application_round",
+            "took_effect",
+            "listed_on",
+            "source_id",
+            "note",
+            Cast("created_at", output_field=models.CharField()),
+            Cast("updated_at", output_field=models.CharField()),
+        )
+
+    def for_members_table(self) -> "MembershipQuerySet":
+        """Spells with city and source, by member name and start: a network page's members table."""
+        return self.select_related("city", "source").order_by("city__name", "joined", "pk")
+
+    def for_map_rows(self, network: Network | None = None) -> "MembershipQuerySet":
+        """`for_map()` as the tuples `aggregates.member_places_from_rows` takes: (city id, slug,
+        name, country, kind, latitude, longitude, network slug, network label)."""
+        label = Case(When(network__acronym="", then=F("network__name")), default=F("network__acronym"))
+        return self.for_map(network).values_list(
+            "city_id",
+            "city__slug",
+            "city__name",
+            "city__country",
+            "city__kind",
+            "city__latitude",
+            "city__longitude",
+            "network__slug",
+            label,
+        )
+
     def for_map(self, network: Network | None = None) -> "MembershipQuerySet":
         """Spells that took effect (of `network`, if given) with city and network, by member name."""
         memberships = self.filter(took_effect=True).select_related("city", "network")
         if network is not None:
             memberships = memberships.filter(network=network)
         return memberships.order_by("city__name", "network__name")
+
+
+def iso_utc(text: str | None) -> str | None:
+    """A UTC timestamp as the database writes it as text ('2026-11-26 14:33:57.5+00' on
+    PostgreSQL, '2026-11-26 14:33:57.500000' on SQLite) in the API's form, as DRF writes a
+    datetime in UTC: '2026-11-26T14:33:57.500000Z'."""
+    if text is None:
+        return None
+    date, _, time = text.partition(" ")
+    time = time.removesuffix("+00")
+    if "." in time:
+        seconds, _, fraction = time.partition(".")
+        time = f"{seconds}.{fraction.ljust(6, '0')}"
+    return f"{date}T{time}Z"
 
 
 class Membership(models.Model):
@@ -381,11 +464,7 @@ class Membership(models.Model):
 
     @property
     def period(self) -> str:
-        if self.joined is None and self.left is None:
-            return "dates not given by source" if self.took_effect else "never started"
-        start = self.joined_display or "?"
-        end = self.left_display or ("never started" if not self.took_effect else "")
-        return f"{start}–{end}"
+        return spell_period(self.joined, self.joined_precision, self.left, self.left_precision, self.took_effect)
 
 
 class SubNetwork(models.Model):
@@ -623,6 +702,27 @@ class CodingQuerySet(models.QuerySet):
     def for_network_as_whole(self, network: Network) -> "CodingQuerySet":
         return self.filter(network=network, city__isnull=True)
 
+    def of_members(self, network: Network) -> "CodingQuerySet":
+        """Codings of member cities' use of `network` (not of the network as a whole)."""
+        return self.filter(network=network, city__isnull=False)
+
+    def functions_offered(self, network: Network) -> "CodingQuerySet":
+        """What `network` says it offers: (function code, highest salience) pairs from its own
+        codings, summed up by the database (`aggregates.offer_and_use`'s `own`)."""
+        own = self.for_network_as_whole(network).filter(code__kind=Code.Kind.FUNCTION)
+        return own.values_list("code__code").annotate(salience=models.Max("salience")).order_by()
+
+    def functions_used(self, network: Network) -> "CodingQuerySet":
+        """What `network`'s members say they use: (city slug, city name, function code, highest
+        salience) from member cities' codings in their own perspective, summed up by the
+        database: one row per city and code, however many coders (`offer_and_use`'s `members`)."""
+        used = self.of_members(network).filter(perspective=Coding.Perspective.CITY, code__kind=Code.Kind.FUNCTION)
+        return (
+            used.values_list("city__slug", "city__name", "code__code")
+            .annotate(salience=models.Max("salience"))
+            .order_by()
+        )
+
     def for_matrix(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
         """Codings of cities' use (not of networks as a whole) for the comparison matrix,
         optionally in one network and for some city slugs, with evidence prefetched."""
@@ -631,7 +731,35 @@ class CodingQuerySet(models.QuerySet):
             codings = codings.filter(network=network)
         if cities:
             codings = codings.filter(city__slug__in=cities)
-        return codings.with_evidence().order_by("city__name", "network__name", "code__kind", "code__position")
+        return codings.with_evidence().order_by("city__name", "network__name", "code__kind", "code__position", "pk")
+
+    def for_matrix_rows(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
+        """`for_matrix()`'s codings as plain tuples for `aggregates.coding_rows` (no model is
+        built: a network's matrix may hold 50,000 codings): (id, city id, slug, name, country,
+        network id, slug, name, acronym, code, salience, outcome, perspective, coded_at as the
+        database's text, coder name). Evidence comes from `Evidence.objects.for_matrix_rows()`."""
+        codings = self.filter(city__isnull=False)
+        if network is not None:
+            codings = codings.filter(network=network)
+        if cities:
+            codings = codings.filter(city__slug__in=cities)
+        return codings.order_by("city__name", "network__name", "code__kind", "code__position", "pk").values_list(
+            "id",
+            "city_id",
+            "city__slug",
+            "city__name",
+            "city__country",
+            "network_id",
+            "network__slug",
+            "network__name",
+            "network__acronym",
+            "code__code",
+            "salience",
+            "outcome",
+            "perspective",
+            Cast("coded_at", output_field=models.CharField()),
+            "coder__name",
+        )
 
     def with_evidence(self) -> "CodingQuerySet":
         """Joins city, network, code and coder; prefetches `evidence` with its source."""
@@ -767,6 +895,20 @@ class Coding(models.Model):
 
 
 class EvidenceQuerySet(models.QuerySet):
+    def for_matrix_rows(self, codings: "CodingQuerySet") -> "EvidenceQuerySet":
+        """The evidence of `codings` as plain tuples for `aggregates.coding_rows`: (coding id,
+        id, kind, text, locator, the source as `str(source)` shows it), by coding and position."""
+        source = Case(
+            When(source__label="", then=Substr("source__citation", 1, 80)),
+            default=F("source__label"),
+            output_field=models.TextField(),
+        )
+        return (
+            self.filter(coding__in=codings.values("pk"))
+            .order_by("coding_id", "position", "pk")
+            .values_list("coding_id", "id", "kind", "text", "locator", source)
+        )
+
     def for_quote_table(self) -> "EvidenceQuerySet":
         """Every evidence item with its coding's city, network, code and coder and its source
         joined (one query), by network, city (the network as a whole first), code kind and

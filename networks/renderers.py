@@ -6,16 +6,22 @@ one row per record. Cells that a spreadsheet would run as a formula are prefixed
 """
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework.renderers import BaseRenderer
 
 GEONAMES_ATTRIBUTION = "Contains data from GeoNames (https://www.geonames.org/), licensed CC BY 4.0."
 # OWASP's list: a leading =, +, -, @, tab or carriage return starts a formula in common spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = " | "
+# An XLSX download is built in memory (openpyxl cannot stream a zip): at most this many rows.
+XLSX_MAX_ROWS = 20_000
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(value: object) -> object:
@@ -54,9 +60,31 @@ def csv_lines(rows: Iterable[dict], columns: list[str], comments: list[str]) -> 
         yield "# " + " ".join(comment.splitlines()) + "\r\n"
     yield writer.writerow(columns)
     for row in rows:
-        yield writer.writerow(
-            ["" if row.get(column) is None else neutralise(flatten(row.get(column))) for column in columns]
-        )
+        yield writer.writerow([csv_cell(row.get(column)) for column in columns])
+
+
+def csv_cell(value: object) -> object:
+    """One cell: empty for a missing value, else `neutralise(flatten(value))`; plain text,
+    most cells of a download, takes the short way (this runs once per cell of 100,000 rows)."""
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return neutralise(flatten(value))
+
+
+def in_blocks(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
+    """`lines` encoded and joined into blocks of about `size` characters, so a server writes
+    a download in a few hundred writes rather than one per row."""
+    block, length = [], 0
+    for line in lines:
+        block.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(block).encode("utf-8")
+            block, length = [], 0
+    if block:
+        yield "".join(block).encode("utf-8")
 
 
 def csv_response(
@@ -64,7 +92,7 @@ def csv_response(
 ) -> StreamingHttpResponse:
     """Stream `rows` as an attributed CSV download named `<filename>.csv`."""
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in csv_lines(rows, columns, comments)),
+        in_blocks(csv_lines(rows, columns, comments)),
         content_type="text/csv; charset=utf-8",
         status=status,
     )
@@ -73,9 +101,14 @@ def csv_response(
 
 
 def attribution_lines(what: str, url: str, attribution: list[str]) -> list[str]:
-    """The comment block of a download: what it is, its permalink and retrieval time, its sources."""
+    """The comment block of a download: what it is, its permalink and retrieval time, its
+    sources, and how to cite it ("Cite as:" lines naming the newest release: one query)."""
+    # Imported here: networks.citations imports this module for GEONAMES_ATTRIBUTION.
+    from networks.citations import citation_for, comment_lines
+
     retrieved = timezone.now().replace(microsecond=0).isoformat()
-    return [f"Citynet API v1: {what}. {url} (retrieved {retrieved})", *attribution]
+    citation = comment_lines(citation_for(url, attribution))
+    return [f"Citynet API v1: {what}. {url} (retrieved {retrieved})", *attribution, *citation]
 
 
 class CSVRenderer(BaseRenderer):
@@ -96,3 +129,32 @@ class CSVRenderer(BaseRenderer):
         rows = [row if isinstance(row, dict) else {"detail": row} for row in rows]
         columns = list(dict.fromkeys(column for row in rows for column in row))
         return "".join(csv_lines(rows, columns, comments=[])).encode("utf-8")
+
+
+def xlsx_value(value: object) -> object:
+    """One spreadsheet cell: lists joined as in CSV, formulas neutralised like CSV cells, and
+    the control characters XLSX cannot hold dropped. Numbers stay numbers."""
+    value = neutralise(flatten(value))
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def xlsx_response(
+    rows: Iterable[dict], *, columns: list[str], comments: list[str], filename: str, sheet: str = "data"
+) -> HttpResponse:
+    """`rows` as an XLSX workbook named `citynet-<filename>.xlsx`: the sheet `sheet` holds a
+    header row and the rows (nothing else, so it reads straight into a data frame); the
+    sheet "about" holds the `comments` (what it is, attribution, citation), one per row.
+    Callers cap the rows at XLSX_MAX_ROWS."""
+    workbook = Workbook(write_only=True)
+    data = workbook.create_sheet(sheet)
+    data.append(columns)
+    for row in rows:
+        data.append([xlsx_value(row.get(column)) for column in columns])
+    about = workbook.create_sheet("about")
+    for comment in comments:
+        about.append([xlsx_value(comment)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="citynet-{filename}.xlsx"'
+    return response

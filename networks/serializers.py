@@ -11,6 +11,7 @@ import copy
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -25,10 +26,12 @@ from networks.models import (
     Membership,
     Network,
     Participation,
+    Release,
     Source,
     SubNetwork,
     Theme,
 )
+from networks.releases import citation_apa, citation_bibtex
 
 
 def model_errors(error: DjangoValidationError) -> dict:
@@ -431,7 +434,110 @@ class EngagementObservationSerializer(CleanModelSerializer):
         validators: list = []
 
 
+class QuoteSerializer(serializers.ModelSerializer):
+    """An evidence item as a row of the quote table: the coding it supports, flattened."""
+
+    coding = serializers.IntegerField(source="coding_id", read_only=True)
+    city = serializers.CharField(
+        source="coding.city.slug", allow_null=True, help_text="City slug; null for a network as a whole."
+    )
+    city_name = serializers.CharField(source="coding.city.name", allow_null=True)
+    country = serializers.CharField(source="coding.city.country", allow_null=True)
+    network = serializers.CharField(source="coding.network.slug")
+    network_name = serializers.CharField(source="coding.network.name")
+    code = serializers.CharField(source="coding.code.code")
+    code_name = serializers.CharField(source="coding.code.name")
+    code_kind = serializers.ChoiceField(source="coding.code.kind", choices=Code.Kind.choices)
+    salience = serializers.IntegerField(source="coding.salience", help_text="0-3, of the coding.")
+    outcome = serializers.ChoiceField(source="coding.outcome", choices=[("", ""), *Coding.Outcome.choices])
+    perspective = serializers.ChoiceField(source="coding.perspective", choices=Coding.Perspective.choices)
+    coder = serializers.CharField(source="coding.coder.name")
+    source_label = serializers.CharField(source="source.__str__")
+    source_citation = serializers.CharField(source="source.citation", help_text="The source's full citation.")
+    citation = serializers.CharField(help_text="Source and locator, as cited.")
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "coding",
+            "city",
+            "city_name",
+            "country",
+            "network",
+            "network_name",
+            "code",
+            "code_name",
+            "code_kind",
+            "salience",
+            "outcome",
+            "perspective",
+            "coder",
+            "kind",
+            "text",
+            "original_text",
+            "language",
+            "source",
+            "source_label",
+            "source_citation",
+            "locator",
+            "citation",
+            "position",
+        ]
+        read_only_fields = fields
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Rows per table.")
+    files = serializers.DictField(
+        child=serializers.DictField(), help_text="Each file in the bundle: {sha256, bytes}, by its path."
+    )
+    zip_sha256 = serializers.CharField(help_text="SHA-256 of the zip; check a download against it.")
+    download = serializers.SerializerMethodField(help_text="Address of the zip.")
+    citation_apa = serializers.SerializerMethodField()
+    citation_bibtex = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Release
+        fields = [
+            "label",
+            "released",
+            "description",
+            "counts",
+            "files",
+            "zip_sha256",
+            "download",
+            "citation_apa",
+            "citation_bibtex",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def _download(self, release: Release) -> str:
+        path = reverse("networks:release_download", args=[release.label])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_download(self, release: Release) -> str:
+        return self._download(release)
+
+    def get_citation_apa(self, release: Release) -> str:
+        return citation_apa(release.label, release.released, self._download(release)).replace("*", "")
+
+    def get_citation_bibtex(self, release: Release) -> str:
+        return citation_bibtex(release.label, release.released, self._download(release))
+
+
 # The aggregates' shapes, for the schema (the data itself comes from networks.aggregates).
+
+
+class CitationSerializer(serializers.Serializer):
+    permalink = serializers.CharField(help_text="This view's address, without `format`, `page` and `page_size`.")
+    accessed = serializers.DateField()
+    release = serializers.CharField(help_text="The newest data release's label, or `unreleased working data`.")
+    sources = serializers.ListField(child=serializers.CharField(), help_text="The original sources of the data.")
+    apa = serializers.CharField(help_text="Plain-text APA reference, then a line naming the original sources.")
+    bibtex = serializers.CharField(help_text="A BibTeX @misc entry.")
 
 
 class PlaceRefSerializer(serializers.Serializer):
@@ -469,6 +575,26 @@ class MatrixCellCodingSerializer(serializers.Serializer):
     coder = serializers.CharField()
 
 
+class AgreementValueSerializer(serializers.Serializer):
+    coder = serializers.CharField()
+    applied = serializers.BooleanField(help_text="False: the coder coded the row but not this code.")
+    salience = serializers.IntegerField(allow_null=True)
+    salience_label = serializers.CharField()
+    outcome = serializers.CharField()
+
+
+class AgreementCellSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[("single", "single"), ("agreed", "agreed"), ("disputed", "disputed")],
+        help_text="`single`: one coder coded the row; `agreed`: every coder of the row applied the code with "
+        "the same salience and outcome; `disputed`: otherwise.",
+    )
+    coders = serializers.IntegerField()
+    values = AgreementValueSerializer(many=True)
+    salience_range = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    summary = serializers.CharField()
+
+
 class MatrixCellSerializer(serializers.Serializer):
     salience = serializers.IntegerField(help_text="The highest salience of the cell's codings (0-3).")
     outcome = serializers.CharField(help_text="The outcome of the coding with that salience ('' if none applies).")
@@ -477,6 +603,7 @@ class MatrixCellSerializer(serializers.Serializer):
     evidence = MatrixEvidenceSerializer(many=True)
     coders = serializers.ListField(child=serializers.CharField())
     codings = MatrixCellCodingSerializer(many=True, help_text="Every coding behind the cell.")
+    agreement = AgreementCellSerializer(help_text="Whether the cell's coders agree.")
 
 
 class MatrixRowSerializer(serializers.Serializer):
@@ -493,6 +620,7 @@ class MatrixSerializer(serializers.Serializer):
     codes = CodeColumnSerializer(many=True, help_text="Columns: the current codebook, functions then logics.")
     rows = MatrixRowSerializer(many=True, help_text="One row per city and network, in name order.")
     attribution = serializers.ListField(child=serializers.CharField())
+    citation = CitationSerializer()
 
 
 class MatrixQuerySerializer(serializers.Serializer):
@@ -521,6 +649,7 @@ class FacetsSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Rows in the filtered list.")
     facets = FacetSerializer(many=True, help_text="By count (highest first), then value.")
     attribution = serializers.ListField(child=serializers.CharField())
+    citation = CitationSerializer()
 
 
 class PortfolioNetworkSerializer(serializers.Serializer):
@@ -540,6 +669,80 @@ class PortfolioSerializer(serializers.Serializer):
     )
     gaps = serializers.ListField(child=serializers.CharField(), help_text="Function codes no network serves.")
     attribution = serializers.ListField(child=serializers.CharField())
+    citation = CitationSerializer()
+
+
+class AgreementQuerySerializer(serializers.Serializer):
+    network = NaturalKeyField(
+        slug_field="slug",
+        queryset=Network.objects.all(),
+        required=False,
+        help_text="Network slug, e.g. `eurocities`; leave out for every network.",
+    )
+
+
+class CoderPairSerializer(serializers.Serializer):
+    coders = serializers.ListField(child=serializers.CharField())
+    units = serializers.IntegerField()
+    presence_agreement = serializers.FloatField(allow_null=True, help_text="Share of units with the same presence.")
+    presence_kappa = serializers.FloatField(allow_null=True)
+    salience_units = serializers.IntegerField()
+    salience_agreement = serializers.FloatField(allow_null=True)
+    salience_kappa = serializers.FloatField(allow_null=True)
+
+
+class AgreementFiguresSerializer(serializers.Serializer):
+    units = serializers.IntegerField(help_text="Units (case × code) coded by two or more coders.")
+    presence_alpha = serializers.FloatField(allow_null=True, help_text="Krippendorff's alpha, nominal.")
+    salience_alpha = serializers.FloatField(allow_null=True, help_text="Krippendorff's alpha, ordinal.")
+    presence_kappa = serializers.FloatField(allow_null=True, help_text="Cohen's kappa; null unless one pair.")
+    salience_kappa = serializers.FloatField(allow_null=True, help_text="Cohen's kappa; null unless one pair.")
+    pairs = CoderPairSerializer(many=True)
+
+
+class CodeAgreementSerializer(AgreementFiguresSerializer):
+    code = serializers.CharField()
+
+
+class DisagreementEvidenceSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    citation = serializers.CharField()
+
+
+class DisagreementSideSerializer(serializers.Serializer):
+    coder = serializers.CharField()
+    applied = serializers.BooleanField()
+    id = serializers.IntegerField(required=False, help_text="The coding's id, where applied.")
+    salience = serializers.IntegerField(required=False)
+    salience_label = serializers.CharField(required=False)
+    outcome = serializers.CharField(required=False)
+    perspective = serializers.CharField(required=False)
+    note = serializers.CharField(required=False)
+    evidence = DisagreementEvidenceSerializer(many=True, required=False)
+
+
+class DisagreementSerializer(serializers.Serializer):
+    city = serializers.CharField(allow_null=True, help_text="City slug; null for a network as a whole.")
+    city_name = serializers.CharField()
+    network = serializers.CharField()
+    code = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=[("presence", "presence"), ("salience", "salience"), ("outcome", "outcome")],
+        help_text="`presence`: applied by some coders only; `salience`; `outcome`: same salience, other outcome.",
+    )
+    sides = DisagreementSideSerializer(many=True)
+
+
+class AgreementSerializer(serializers.Serializer):
+    network = NetworkRefSerializer(allow_null=True, help_text="The network asked for; null for all networks.")
+    coders = serializers.ListField(child=serializers.CharField())
+    cases = serializers.IntegerField(help_text="City × network cases coded by two or more coders.")
+    overall = AgreementFiguresSerializer()
+    codes = CodeAgreementSerializer(many=True, help_text="Per code of the current codebook.")
+    disagreements = DisagreementSerializer(many=True)
+    attribution = serializers.ListField(child=serializers.CharField())
+    citation = CitationSerializer()
 
 
 class ErrorSerializer(serializers.Serializer):

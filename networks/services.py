@@ -1,7 +1,14 @@
-"""Writes that touch several models at once."""
+"""Writes that touch several models at once, or the database and files together."""
+
+import datetime
+import shutil
+from pathlib import Path
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+
+from networks.models import Release
+from networks.releases import build_release
 
 EDITOR = "editor"
 READ_ONLY_STAFF = "read-only staff"
@@ -44,3 +51,39 @@ def roles_setup() -> dict[str, int]:
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(permissions)
     return {name: len(permissions) for name, permissions in roles.items()}
+
+
+@transaction.atomic
+def release_create(
+    *,
+    label: str,
+    released: datetime.date,
+    description: str = "",
+    directory: Path | None = None,
+    license: dict | None = None,
+    url: str = "",
+) -> Release:
+    """Freeze the current data as release `label` (networks.releases.build_release writes the
+    bundle and zip) and record it as a Release row, which the site lists and serves.
+
+    The label is checked before any file is written; if recording the row fails after the
+    files were written, they are removed again, so a label is either fully released or free.
+    Raises ValidationError (bad or taken label), ValueError or FileExistsError.
+    """
+    release = Release(label=label, released=released, description=description)
+    release.full_clean(exclude=["counts", "files", "zip_path", "zip_sha256"])
+    built = build_release(label=label, released=released, directory=directory, license=license, url=url)
+    try:
+        release.counts = built["counts"]
+        release.files = built["files"]
+        release.zip_path = built["zip"]
+        release.zip_sha256 = built["zip_sha256"]
+        release.full_clean()
+        release.save()
+    except Exception:
+        zip_path = Path(built["zip"])
+        shutil.rmtree(built["directory"], ignore_errors=True)
+        zip_path.unlink(missing_ok=True)
+        zip_path.with_name(f"{zip_path.name}.sha256").unlink(missing_ok=True)
+        raise
+    return release

@@ -606,7 +606,6 @@ def remove(*, progress: Progress | None = None) -> Report:
     source = synthetic_source()
     source_id = source.pk if source else None
     coder_ids = list(Coder.objects.filter(name__startswith=CODER_PREFIX).values_list("pk", flat=True))
-    city_ids = City.objects.filter(slug__startswith=SLUG_PREFIX).values("pk")
     network_ids = Network.objects.filter(slug__startswith=SLUG_PREFIX).values("pk")
     codings = Coding.objects.filter(coder__in=coder_ids)
     steps = [

@@ -14,4 +14,10 @@ urlpatterns = [
     path("logics/", views.logics, name="logics"),
     path("graph/", views.graph, name="graph"),
     path("map/", views.member_map, name="map"),
+    path("quotes/", views.quotes, name="quotes"),
+    path("agreement/", views.agreement_page, name="agreement"),
+    path("releases/", views.release_list, name="release_list"),
+    path("releases/<str:label>/download/", views.release_download, name="release_download"),
+    path("export/codebook.qdc", views.codebook_download, name="codebook_qdc"),
+    path("export/project.qdpx", views.project_download, name="project_qdpx"),
 ]

@@ -1,20 +1,36 @@
-"""HTML pages: home, search, networks, the comparison, logics, the graph and the map.
+"""HTML pages: home, search, networks, the comparison, logics, the graph, the map, the quote
+table, inter-coder agreement, data releases and the REFI-QDA downloads.
 
 A page's state lives in its GET parameters. Every chart's data downloads as CSV from the
 same URL with `format=csv` (and `chart=<name>` where a page has several charts).
 """
 
+from pathlib import Path
 
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from cities.models import City
-from networks import aggregates, charts
-from networks.models import Code, Coding, Membership, Network, Source
-from networks.renderers import GEONAMES_ATTRIBUTION, attribution_lines, csv_lines
+from networks import aggregates, agreement, charts, citations, filters, refi
+from networks.api import CODING_NOTE, agreed_matrix, studies_attribution, values_matrix
+from networks.caching import cache_while_unchanged
+from networks.models import Code, Coder, Coding, Evidence, Membership, Network, Release, Source
+from networks.renderers import (
+    GEONAMES_ATTRIBUTION,
+    XLSX_MAX_ROWS,
+    attribution_lines,
+    csv_lines,
+    csv_response,
+    xlsx_response,
+)
 
 QUERY_MAX_LENGTH = 100
 CITIES_MAX = 40
+MEMBERS_PER_PAGE = 100
+COMPARE_PAGE_SIZE = 50
+MEMBER_CODINGS_SHOWN = 50
 MATRIX_FIELDS = [
     "city",
     "city_slug",
@@ -29,6 +45,7 @@ MATRIX_FIELDS = [
     "evidence_count",
     "coders",
     "evidence",
+    "agreement",
 ]
 OFFER_FIELDS = ["code", "name", "network_salience", "members_mean", "members_mentioning", "members"]
 PLACE_FIELDS = ["name", "slug", "country", "kind", "latitude", "longitude", "networks"]
@@ -43,6 +60,39 @@ LOGIC_FIELDS = [
     "evidence_count",
 ]
 EDGE_FIELDS = ["source_label", "target_label", "kind", "weight", "source", "target"]
+QUOTE_FIELDS = [
+    "city",
+    "city_slug",
+    "country",
+    "network",
+    "network_slug",
+    "code",
+    "code_name",
+    "code_kind",
+    "salience",
+    "outcome",
+    "perspective",
+    "coder",
+    "kind",
+    "text",
+    "original_text",
+    "language",
+    "source",
+    "locator",
+    "evidence_id",
+    "coding_id",
+]
+QUOTE_FILTERS = ["network", "city", "code", "kind", "coder", "outcome", "perspective"]
+QUOTES_PER_PAGE = 50
+AGREEMENT_FIELDS = [
+    "code",
+    "units",
+    "presence_alpha",
+    "salience_alpha",
+    "presence_kappa",
+    "salience_kappa",
+    "disagreements",
+]
 
 
 def _flat(value):
@@ -99,6 +149,7 @@ def chosen_cities(request) -> list[str]:
     return list(dict.fromkeys(slug.strip() for slug in request.GET.getlist("city") if slug.strip()))[:CITIES_MAX]
 
 
+@cache_while_unchanged
 def home(request):
     context = {
         "networks": Network.objects.for_list(),
@@ -120,23 +171,38 @@ def search(request):
     return render(request, "networks/search.html", context)
 
 
+@cache_while_unchanged
 def network_list(request):
     return render(request, "networks/network_list.html", {"networks": Network.objects.for_list()})
 
 
+@cache_while_unchanged
 def network_detail(request, slug):
-    network = get_object_or_404(Network.objects.for_profile(), slug=slug)
-    codings = network.codings.all()
-    offers = aggregates.network_offer_and_use(codings, Code.objects.current())
-    places = aggregates.member_places(network.memberships.all())
+    network = get_object_or_404(Network.objects.for_detail(), slug=slug)
+    codes = list(Code.objects.current())
+    used = (
+        {"slug": city, "name": name, "code": code, "salience": salience}
+        for city, name, code, salience in Coding.objects.functions_used(network)
+    )
+    offers = aggregates.offer_and_use(dict(Coding.objects.functions_offered(network)), used, codes)
+    places = aggregates.member_places_from_rows(Membership.objects.for_map_rows(network))
     if wants_csv(request):
         tables = {"offers": (offers["functions"], OFFER_FIELDS), "members": (places, PLACE_FIELDS)}
         return csv_download(request, tables, network.slug)
+    # A network may have 10,000 members and 50,000 codings: the page shows a page of the
+    # members and the first codings, and links to the complete lists.
+    members = Membership.objects.in_network(network).for_members_table()
+    member_codings = (
+        Coding.objects.of_members(network).with_evidence().order_by("code__kind", "code__position", "city__name", "pk")
+    )
     context = {
         "network": network,
-        "memberships": network.memberships.all(),
-        "own_codings": [coding for coding in codings if coding.city_id is None],
-        "member_codings": [coding for coding in codings if coding.city_id is not None],
+        "memberships": Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("members_page")),
+        "own_codings": list(
+            Coding.objects.for_network_as_whole(network).with_evidence().order_by("code__kind", "code__position", "pk")
+        ),
+        "member_codings": list(member_codings[:MEMBER_CODINGS_SHOWN]),
+        "member_codings_count": member_codings.count(),
         "offers": offers,
         "offers_figure": charts.figure_json(charts.offer_and_use_figure(offers)),
         "places": places,
@@ -148,25 +214,36 @@ def network_detail(request, slug):
     return render(request, "networks/network_detail.html", context)
 
 
+@cache_while_unchanged
 def compare(request):
     network = network_or_404(request.GET.get("network"))
     chosen = chosen_cities(request)
-    matrix = aggregates.comparison_matrix(Coding.objects.for_matrix(network, chosen), Code.objects.current())
     if wants_csv(request):
+        matrix = agreed_matrix(network, chosen)
         return csv_download(request, {"matrix": (aggregates.matrix_flat_rows(matrix), MATRIX_FIELDS)}, "comparison")
-    grid = aggregates.matrix_grid(matrix)
-    options = list(City.objects.coded(network))
+    # A large network has thousands of coded cities: without a choice, the page shows them a
+    # page at a time (the CSV has them all); chosen cities are shown together.
+    coded = City.objects.coded(network)
+    # Across all networks a row is a city in one network: a well-connected city has dozens.
+    size = COMPARE_PAGE_SIZE if network else COMPARE_PAGE_SIZE // 5
+    page = Paginator(coded, size).get_page(request.GET.get("page"))
+    found = list(coded.filter(slug__in=chosen)) if chosen else []
+    shown = chosen or [city.slug for city in page]
+    grid = aggregates.matrix_grid(agreed_matrix(network, shown) if shown else {"codes": [], "rows": []})
+    options = list(page) + [city for city in found if city not in page]
     context = {
         "network": network,
         "networks": Network.objects.order_by("name"),
         "options": options,
+        "page": None if chosen else page,
         "chosen": chosen,
-        "not_coded": [slug for slug in chosen if slug not in {city.slug for city in options}],
+        "not_coded": [slug for slug in chosen if slug not in {city.slug for city in found}],
         "grid": grid,
         "contrasts": aggregates.matrix_contrasts(grid)[:3],
         "figure": charts.figure_json(charts.comparison_figure(grid)),
         "narrow_figure": charts.figure_json(charts.comparison_figure(grid, narrow=True)),
         "csv_urls": csv_urls(request, "matrix"),
+        "agreement_counts": aggregates.agreement_counts(grid),
     }
     return render(request, "networks/compare.html", context)
 
@@ -192,10 +269,10 @@ def compare_cities(request):
     return render(request, "networks/compare_cities.html", context)
 
 
+@cache_while_unchanged
 def logics(request):
     network = network_or_404(request.GET.get("network"))
-    matrix = aggregates.comparison_matrix(Coding.objects.for_matrix(network), Code.objects.current())
-    rows = aggregates.logic_weights(aggregates.matrix_grid(matrix))
+    rows = aggregates.logic_weights(aggregates.matrix_grid(values_matrix(network)))
     if wants_csv(request):
         return csv_download(request, {"logics": (rows, LOGIC_FIELDS)}, "logics")
     context = {
@@ -208,6 +285,7 @@ def logics(request):
     return render(request, "networks/logics.html", context)
 
 
+@cache_while_unchanged
 def graph(request):
     query = search_text(request)
     data = aggregates.comembership_graph(Network.objects.for_graph())
@@ -224,9 +302,10 @@ def graph(request):
     return render(request, "networks/graph.html", context)
 
 
+@cache_while_unchanged
 def member_map(request):
     network = network_or_404(request.GET.get("network"))
-    places = aggregates.member_places(Membership.objects.for_map(network))
+    places = aggregates.member_places_from_rows(Membership.objects.for_map_rows(network))
     if wants_csv(request):
         return csv_download(request, {"map": (places, PLACE_FIELDS)}, network.slug if network else "members")
     context = {
@@ -239,3 +318,117 @@ def member_map(request):
         "csv_urls": csv_urls(request, "map"),
     }
     return render(request, "networks/map.html", context)
+
+
+def quotes(request):
+    evidence_filter = filters.EvidenceFilter(request.GET, queryset=Evidence.objects.for_quote_table())
+    if not evidence_filter.is_valid():
+        context = {"errors": evidence_filter.errors, **quote_options(request)}
+        return render(request, "networks/quotes.html", context, status=400)
+    evidence = evidence_filter.qs
+    download = request.GET.get("format")
+    if download in ("csv", "xlsx"):
+        return quotes_download(request, evidence, download)
+    page = Paginator(evidence, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": list(aggregates.quote_rows(page.object_list)),
+        "xlsx_max_rows": XLSX_MAX_ROWS,
+        **quote_options(request),
+    }
+    return render(request, "networks/quotes.html", context)
+
+
+def quote_options(request) -> dict:
+    """The quote table's filter form: the choices offered and those made."""
+    chosen = {name: request.GET.get(name, "") for name in QUOTE_FILTERS}
+    return {
+        "chosen": chosen,
+        "filtered": any(chosen.values()),
+        "networks": Network.objects.order_by("name"),
+        "codes": Code.objects.current(),
+        "cities": City.objects.coded(),
+        "coders": Coder.objects.order_by("name"),
+        "kinds": Evidence.Kind.choices,
+        "outcomes": Coding.Outcome.choices,
+        "perspectives": Coding.Perspective.choices,
+    }
+
+
+def quotes_download(request, evidence, download: str):
+    """All matching evidence rows as CSV (streamed) or XLSX (the first XLSX_MAX_ROWS)."""
+    attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence.values("source")), CODING_NOTE]
+    comments = attribution_lines("quote table", request.build_absolute_uri(), attribution)
+    if download == "csv":
+        rows = aggregates.quote_rows(evidence.iterator(chunk_size=1000))
+        return csv_response(rows, columns=QUOTE_FIELDS, comments=comments, filename="quotes")
+    total = evidence.count()
+    if total > XLSX_MAX_ROWS:
+        comments.append(f"Only the first {XLSX_MAX_ROWS} of {total} matching rows: the CSV download has them all.")
+    rows = aggregates.quote_rows(evidence[:XLSX_MAX_ROWS])
+    return xlsx_response(rows, columns=QUOTE_FIELDS, comments=comments, filename="quotes", sheet="quotes")
+
+
+def agreement_page(request):
+    network = network_or_404(request.GET.get("network"))
+    columns = aggregates.code_columns(Code.objects.current())
+    rows = agreement.coding_rows(Coding.objects.for_agreement(network))
+    summary = agreement.agreement_summary(rows, codes=[column["code"] for column in columns])
+    if wants_csv(request):
+        return csv_download(
+            request, {"codes": (aggregates.agreement_flat_rows(summary), AGREEMENT_FIELDS)}, "agreement"
+        )
+    networks = list(Network.objects.order_by("name"))
+    context = {
+        "network": network,
+        "networks": networks,
+        "summary": aggregates.agreement_display(summary, columns, {option.slug: option.name for option in networks}),
+        "csv_urls": csv_urls(request, "codes"),
+    }
+    return render(request, "networks/agreement.html", context)
+
+
+def release_list(request):
+    releases = [
+        citations.release_entry(
+            release, request.build_absolute_uri(reverse("networks:release_download", args=[release.label]))
+        )
+        for release in Release.objects.all()
+    ]
+    return render(request, "networks/release_list.html", {"releases": releases})
+
+
+def release_download(request, label):
+    # Only a file recorded by a Release row is ever served; the URL names the row, not a path.
+    release = get_object_or_404(Release, label=label)
+    path = Path(release.zip_path)
+    if not path.is_file():
+        raise Http404("This release's zip file is missing from the server.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=release.file_name, content_type="application/zip")
+
+
+def codebook_download(request):
+    codes = list(Code.objects.current().order_by("kind", "position", "code"))
+    if not codes:
+        raise Http404("No current codebook.")
+    response = HttpResponse(refi.codebook_qdc(codes), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="citynet-codebook.qdc"'
+    return response
+
+
+def project_download(request):
+    network = network_or_404(request.GET.get("network"))
+    cities = chosen_cities(request)
+    codings = list(Coding.objects.for_export(network=network, cities=cities))
+    if not codings:
+        raise Http404("No codings match.")
+    scope = "; ".join(
+        part
+        for part in (f"network {network.slug}" if network else "", f"cities {', '.join(cities)}" if cities else "")
+        if part
+    )
+    project = refi.project_qdpx(codings, codes=Code.objects.current(), scope=scope)
+    response = HttpResponse(project, content_type="application/zip")
+    stem = "-".join(["citynet-project", *([network.slug] if network else [])])
+    response["Content-Disposition"] = f'attachment; filename="{stem}.qdpx"'
+    return response

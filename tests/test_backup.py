@@ -15,10 +15,10 @@ from rest_framework.authtoken.models import Token
 
 from cities.models import City
 from networks.management.commands.backup import NOT_BACKED_UP, backed_up_models
+from networks.management.commands.restore import empty_database
 from networks.models import Coding, Evidence, Network, Source, SubNetwork
 from networks.services import EDITOR, roles_setup
 from tests.factories import (
-    CodingFactory,
     EvidenceFactory,
     MembershipFactory,
     ParticipationFactory,
@@ -153,7 +153,7 @@ def test_backup_and_restore_into_an_empty_database_bring_back_every_row(citynet,
     assert all(before[label] for label in ["networks.Coding", "networks.HistoricalEvidence", "auth.Group"])
     path = tmp_path / "citynet.json.gz"
     call_command("backup", str(path), stdout=io.StringIO())
-    call_command("flush", interactive=False, verbosity=0)
+    empty_database()  # as a new database is, after `manage.py migrate`
     assert not any(snapshot().values())
 
     out = io.StringIO()

@@ -136,9 +136,10 @@ ADMIN_PAGES = {
 
 
 @pytest.mark.parametrize("model", ADMIN_PAGES)
-@pytest.mark.parametrize("page", ["", "{pk}/change/", "{pk}/delete/", "{pk}/history/"])
-def test_admin_pages_show_hostile_text_escaped(staff_client, hostile_data, model, page):
-    url = f"/admin/{model}/" + page.format(pk=ADMIN_PAGES[model](hostile_data))
+# Not "page": that name is pytest-playwright's browser page, and would make these browser tests.
+@pytest.mark.parametrize("view", ["", "{pk}/change/", "{pk}/delete/", "{pk}/history/"])
+def test_admin_pages_show_hostile_text_escaped(staff_client, hostile_data, model, view):
+    url = f"/admin/{model}/" + view.format(pk=ADMIN_PAGES[model](hostile_data))
     assert_escaped(staff_client.get(url))
 
 

@@ -5,6 +5,7 @@ reads as anyone and writes as staff, with these checks: no 5xx, every status cod
 content type and header documented, and every JSON body conforming to its schema.
 """
 
+import datetime
 import itertools
 import json
 import re
@@ -23,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from networks.models import Release
 from tests.factories import (
     CityFactory,
     CodeFactory,
@@ -115,6 +117,7 @@ def some_of_everything(settings) -> dict:
     observation = EngagementObservationFactory(city=city, network=network)
     evidence = EvidenceFactory(coding=CodingFactory(city=city, network=network, code=CodeFactory(code="knowledge")))
     CodingFactory(city=None, network=network, code=CodeFactory(code="appropriateness", kind="logic"))
+    Release.objects.create(label="2025.1", released=datetime.date(2025, 3, 1), zip_path="/x", zip_sha256="0" * 64)
     return {
         "cities": "oslo",
         "networks": "eurocities",
@@ -125,6 +128,8 @@ def some_of_everything(settings) -> dict:
         "sources": evidence.source_id,
         "codings": evidence.coding_id,
         "engagement": observation.pk,
+        "evidence": evidence.pk,
+        "releases": "2025.1",
     }
 
 

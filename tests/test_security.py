@@ -62,11 +62,7 @@ def test_https_pages_carry_hsts_and_the_security_headers(client, settings):
 def test_session_and_csrf_cookies_are_secure_in_production(client, staff_user):
     # Tests run with DEBUG off and no DJANGO_SECURE_COOKIES, as production does.
     client.get("/admin/login/", secure=True)
-    response = client.post(
-        "/admin/login/",
-        {"username": staff_user.username, "password": PASSWORD, "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
-        secure=True,
-    )
+    response = client.post("/admin/login/", {"username": staff_user.username, "password": PASSWORD}, secure=True)
     assert response.status_code == 302
     assert response.cookies["sessionid"]["secure"] is True
     assert response.cookies["sessionid"]["httponly"] is True

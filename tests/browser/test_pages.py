@@ -12,6 +12,9 @@ PAGES = {
     "graph": "/graph/?q=london",
     "map": "/map/",
     "search": "/search/?q=lobby",
+    "quotes-eurocities": "/quotes/?network=eurocities",
+    "agreement": "/agreement/?network=eurocities",
+    "releases": "/releases/",
 }
 
 

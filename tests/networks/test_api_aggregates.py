@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from networks import aggregates
+from networks import aggregates, agreement
 from networks.api import MATRIX_COLUMNS
 from networks.models import Code, Coding
 from networks.study import study_load
@@ -81,7 +81,10 @@ def test_matrix_json_equals_the_shared_aggregate(client):
     coding = CodingFactory(salience=3)
     EvidenceFactory(coding=coding)
     body = client.get(f"/api/v1/matrix/?network={coding.network.slug}").json()
-    expected = aggregates.comparison_matrix(Coding.objects.for_matrix(coding.network), Code.objects.current())
+    # The API marks each cell's agreement between coders (networks.agreement) on the shared matrix.
+    expected = agreement.matrix_with_agreement(
+        aggregates.comparison_matrix(Coding.objects.for_matrix(coding.network), Code.objects.current())
+    )
     assert {"codes": body["codes"], "rows": body["rows"]} == expected
 
 

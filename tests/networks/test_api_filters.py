@@ -271,3 +271,10 @@ def test_filters_codes_by_kind_and_sources_by_kind(client):
     SourceFactory(kind="document")
     assert ids(client.get("/api/v1/codes/?kind=logic")) == {logic.code}
     assert ids(client.get("/api/v1/sources/?kind=study")) == {study.pk}
+
+
+@pytest.mark.parametrize("search", [" ".join(["word"] * 200), "x" * 201])
+def test_overlong_search_is_a_400_not_a_server_error(client, search):
+    response = client.get("/api/v1/codings/", {"search": search})
+    assert response.status_code == 400
+    assert "search" in response.json()

@@ -53,36 +53,44 @@ def read(response) -> bytes:
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        # count, one page of cities with n_memberships
-        ("/api/v1/cities/", 2),
+        # count, one page of cities with n_memberships, the newest release for `citation`
+        ("/api/v1/cities/", 3),
         # count, one page of networks with counts and head office, themes, regional offices,
-        # the studies cited by their member count sources
-        ("/api/v1/networks/", 5),
-        # count, one page of spells with city, network and source
-        ("/api/v1/memberships/?page_size=500", 2),
-        # count, one page of sub-networks with network and parent, the studies cited by their sources
-        ("/api/v1/subnetworks/", 3),
-        # count, one page with city, network, sub-network and source, the studies cited by the sources
-        ("/api/v1/participations/", 3),
-        # count, one page of codes with their version, the studies the versions are based on
-        ("/api/v1/codes/", 3),
-        # count, one page of sources, the studies among them or reporting them
-        ("/api/v1/sources/", 3),
+        # the studies cited by their member count sources, the newest release for `citation`
+        ("/api/v1/networks/", 6),
+        # count, one page of spells with city, network and source, the newest release for `citation`
+        ("/api/v1/memberships/?page_size=500", 3),
+        # count, one page of sub-networks with network and parent, the studies cited by their sources,
+        # the newest release for `citation`
+        ("/api/v1/subnetworks/", 4),
+        # count, one page with city, network, sub-network and source, the studies cited by the sources,
+        # the newest release for `citation`
+        ("/api/v1/participations/", 4),
+        # count, one page of codes with their version, the studies the versions are based on,
+        # the newest release for `citation`
+        ("/api/v1/codes/", 4),
+        # count, one page of sources, the studies among them or reporting them,
+        # the newest release for `citation`
+        ("/api/v1/sources/", 4),
         # count, one page of codings with city, network, code and coder, their evidence with its
-        # source, the studies cited by the evidence
-        ("/api/v1/codings/?page_size=500", 4),
-        # count, one page with city, network and source, the studies cited by the sources
-        ("/api/v1/engagement/", 3),
-        # every spell with city, network and source
-        ("/api/v1/memberships/?format=csv", 1),
-        # every coding with city, network, code and coder, their evidence, the studies cited
-        ("/api/v1/codings/?format=csv", 3),
-        # spells counted by country
-        ("/api/v1/memberships/facets/?dimension=country", 1),
-        # codings counted by code, the studies cited by their evidence
-        ("/api/v1/codings/facets/?dimension=code&salience_min=1", 2),
-        # codings with city, network, code and coder, their evidence, the codebook, the studies cited
-        ("/api/v1/matrix/", 4),
+        # source, the studies cited by the evidence, the newest release for `citation`
+        ("/api/v1/codings/?page_size=500", 5),
+        # count, one page with city, network and source, the studies cited by the sources,
+        # the newest release for `citation`
+        ("/api/v1/engagement/", 4),
+        # the networks and the sources of the spells (each written once), every spell with its
+        # city, the newest release for the `# Cite as` lines
+        ("/api/v1/memberships/?format=csv", 4),
+        # every coding with city, network, code and coder, their evidence, the studies cited,
+        # the newest release for the `# Cite as` lines
+        ("/api/v1/codings/?format=csv", 4),
+        # spells counted by country, the newest release for `citation`
+        ("/api/v1/memberships/facets/?dimension=country", 2),
+        # codings counted by code, the studies cited by their evidence, the newest release for `citation`
+        ("/api/v1/codings/facets/?dimension=code&salience_min=1", 3),
+        # codings with city, network, code and coder, their evidence, the codebook, the studies cited,
+        # the newest release for `citation`
+        ("/api/v1/matrix/", 5),
     ],
 )
 def test_api_runs_the_same_queries_for_small_and_large_data(client, django_assert_num_queries, n, url, queries):
@@ -92,24 +100,24 @@ def test_api_runs_the_same_queries_for_small_and_large_data(client, django_asser
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_matrix_of_one_network_runs_five_queries(client, django_assert_num_queries, n):
+def test_matrix_of_one_network_runs_six_queries(client, django_assert_num_queries, n):
     populate(n)
     network = CodingFactory().network
     # the network by slug, its codings with city, network, code and coder, their evidence,
-    # the codebook, the studies cited
-    with django_assert_num_queries(5):
+    # the codebook, the studies cited, the newest release for `citation`
+    with django_assert_num_queries(6):
         read(client.get(f"/api/v1/matrix/?network={network.slug}"))
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_portfolio_runs_six_queries(client, django_assert_num_queries, n):
+def test_portfolio_runs_seven_queries(client, django_assert_num_queries, n):
     city = CityFactory(slug="oslo")
     for network in NetworkFactory.create_batch(n):
         MembershipFactory(city=city, network=network)
         EvidenceFactory.create_batch(2, coding=CodingFactory(city=city, network=network))
     # the city, its spells with network, its codings with network and code, their evidence,
-    # the codebook, the studies cited
-    with django_assert_num_queries(6):
+    # the codebook, the studies cited, the newest release for `citation`
+    with django_assert_num_queries(7):
         body = read(client.get("/api/v1/cities/oslo/portfolio/"))
     assert body.count(b'"spells"') == n
 

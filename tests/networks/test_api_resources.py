@@ -37,7 +37,10 @@ def test_api_root_links_every_resource_the_aggregates_and_the_docs(client):
         "sources",
         "codings",
         "engagement",
+        "evidence",
+        "releases",
         "matrix",
+        "agreement",
         "schema",
         "docs",
         "redoc",
@@ -63,6 +66,7 @@ def test_api_root_is_browsable(client):
         ("/api/v1/sources/", SourceFactory),
         ("/api/v1/codings/", CodingFactory),
         ("/api/v1/engagement/", EngagementObservationFactory),
+        ("/api/v1/evidence/", EvidenceFactory),
     ],
 )
 def test_lists_each_resource_as_a_page_with_attribution(client, url, factory):
@@ -70,7 +74,7 @@ def test_lists_each_resource_as_a_page_with_attribution(client, url, factory):
     response = client.get(url)
     body = response.json()
     assert response.status_code == 200
-    assert list(body) == ["count", "next", "previous", "attribution", "results"]
+    assert list(body) == ["count", "next", "previous", "attribution", "citation", "results"]
     assert len(body["results"]) == body["count"] >= 3
 
 

@@ -1,5 +1,4 @@
 import csv
-import io
 import json
 
 import pytest
@@ -79,15 +78,16 @@ def test_home_explains_how_to_load_data_when_empty(client):
 def test_home_offers_a_search_box_and_the_ways_in(client):
     html = client.get(reverse("networks:home")).content.decode()
     assert f'action="{reverse("networks:search")}"' in html
-    for name in ["compare", "compare_cities", "logics", "graph", "map"]:
+    for name in ["compare", "compare_cities", "logics", "graph", "map", "quotes", "agreement", "release_list"]:
         assert reverse(f"networks:{name}") in html
 
 
 @pytest.mark.parametrize("n_cities", [2, 60])
-def test_home_runs_five_queries_whatever_the_data(client, django_assert_num_queries, n_cities):
+def test_home_runs_seven_queries_whatever_the_data(client, django_assert_num_queries, n_cities):
     populate(NetworkFactory(), n_cities)
-    # networks with member and coding counts, count of places, of memberships, of codings; the codebook
-    with django_assert_num_queries(5):
+    # networks with member and coding counts, count of places, of memberships, of codings; the codebook;
+    # then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(7):
         client.get(reverse("networks:home"))
 
 
@@ -98,18 +98,23 @@ def test_network_page_runs_the_same_queries_with_5_and_300_cities(client, django
     EvidenceFactory(coding=CodingFactory(city=None, network=network, perspective=Coding.Perspective.NETWORK))
     populate(network, n_cities)
     # network (+ head office, member-count source), themes, regional offices, sub-networks (+ parent),
-    # memberships with city and source, codings (own and members') with city, code and coder,
-    # their evidence with source, the codebook
-    with django_assert_num_queries(8):
+    # the codebook, the functions the network offers and its members use (summed up by the
+    # database), the places for the map, the members' count and page (with city and source),
+    # the network's own codings and their evidence, the first member codings, their evidence
+    # and their count; then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(17):
         response = client.get(reverse("networks:network_detail", args=[network.slug]))
-    assert len(response.context["memberships"]) == n_cities
+    members = response.context["memberships"]
+    assert members.paginator.count == n_cities and len(members) == min(n_cities, 100)
 
 
 @pytest.mark.parametrize("n_networks", [2, 30])
-def test_network_list_runs_one_query(client, django_assert_num_queries, n_networks):
+def test_network_list_runs_three_queries(client, django_assert_num_queries, n_networks):
     for network in NetworkFactory.create_batch(n_networks):
         populate(network, 2)
-    with django_assert_num_queries(1):
+    # the networks with their counts;
+    # then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(3):
         response = client.get(reverse("networks:network_list"))
     assert [n.n_members for n in response.context["networks"]] == [2] * n_networks
 

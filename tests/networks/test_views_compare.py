@@ -1,7 +1,6 @@
 """The comparison pages: the city x code matrix, two cities side by side, the two logics."""
 
 import csv
-import io
 
 import pytest
 from django.urls import reverse
@@ -161,19 +160,20 @@ def test_comparison_runs_the_same_queries_with_2_and_40_cities(client, django_as
     network = NetworkFactory(slug="n")
     many_coded_cities(network, codes, n_cities)
     # the network, the codebook, codings with city, network, code and coder, their evidence with
-    # source, the coded cities for the checkboxes, the networks for the select
-    with django_assert_num_queries(6):
+    # source, the coded cities for the checkboxes, the networks for the select;
+    # then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(8):
         response = client.get(reverse("networks:compare"), {"network": "n"})
     assert len(response.context["grid"]["rows"]) == n_cities
 
 
 @pytest.mark.parametrize("n_cities", [2, 40])
-def test_comparison_csv_runs_five_queries(client, django_assert_num_queries, codes, n_cities):
+def test_comparison_csv_runs_six_queries(client, django_assert_num_queries, codes, n_cities):
     network = NetworkFactory(slug="n")
     many_coded_cities(network, codes, n_cities)
     # the network, the codebook, codings with city, network, code and coder, their evidence,
-    # the studies cited in the download's header
-    with django_assert_num_queries(5):
+    # the studies cited in the download's header, the newest release for its "# Cite as" lines
+    with django_assert_num_queries(6):
         response = client.get(reverse("networks:compare"), {"network": "n", "format": "csv"})
     assert len(rows_of(response)) == 3 * n_cities
 
@@ -202,18 +202,20 @@ def test_two_cities_page_asks_for_two_different_cities(client, eurocities, query
 
 
 def test_two_cities_page_without_cities_fetches_no_codings(client, django_assert_num_queries, eurocities):
-    # the codebook, the coded cities for the selects
-    with django_assert_num_queries(2):
+    # the codebook, the coded cities for the selects;
+    # then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(4):
         client.get(reverse("networks:compare_cities"))
 
 
 @pytest.mark.parametrize("n_cities", [2, 40])
-def test_two_cities_page_runs_four_queries(client, django_assert_num_queries, codes, n_cities):
+def test_two_cities_page_runs_six_queries(client, django_assert_num_queries, codes, n_cities):
     network = NetworkFactory()
     many_coded_cities(network, codes, n_cities)
     a, b = network.codings.order_by("city__name").values_list("city__slug", flat=True).distinct()[:2]
-    # the codebook, codings of the two cities, their evidence, the coded cities for the selects
-    with django_assert_num_queries(4):
+    # the codebook, codings of the two cities, their evidence, the coded cities for the selects;
+    # then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(6):
         client.get(reverse("networks:compare_cities"), {"a": a, "b": b})
 
 
@@ -240,9 +242,10 @@ def test_logics_page_says_what_is_missing_when_nothing_is_coded(client):
 
 
 @pytest.mark.parametrize("n_cities", [2, 40])
-def test_logics_page_runs_four_queries(client, django_assert_num_queries, codes, n_cities):
+def test_logics_page_runs_six_queries(client, django_assert_num_queries, codes, n_cities):
     many_coded_cities(NetworkFactory(), codes, n_cities)
-    # the codebook, codings with city, network, code and coder, their evidence, the networks for the select
-    with django_assert_num_queries(4):
+    # the codebook, codings with city, network, code and coder, their evidence, the networks for the select;
+    # then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(6):
         response = client.get(reverse("networks:logics"))
     assert len(response.context["rows"]) == n_cities

@@ -1,7 +1,6 @@
 """Search, the network graph and the map."""
 
 import csv
-import io
 
 import pytest
 from django.urls import reverse
@@ -93,10 +92,11 @@ def test_graph_says_what_is_missing_when_empty(client):
 
 
 @pytest.mark.parametrize("n_cities", [3, 150])
-def test_graph_runs_four_queries_however_many_members(client, django_assert_num_queries, n_cities):
+def test_graph_runs_five_queries_however_many_members(client, django_assert_num_queries, n_cities):
     many_members(n_cities)
-    # networks, their memberships that took effect with city, their sub-networks, participations in one
-    with django_assert_num_queries(4):
+    # networks, their memberships that took effect with city, their sub-networks, participations in one;
+    # then for "Cite this view": the newest release
+    with django_assert_num_queries(5):
         response = client.get(reverse("networks:graph"), {"q": "city"})
     assert len(response.context["matches"]) == n_cities
 
@@ -131,14 +131,15 @@ def test_map_says_what_is_missing_when_empty(client):
 
 
 @pytest.mark.parametrize("n_cities", [3, 150])
-def test_map_runs_three_queries_however_many_members(client, django_assert_num_queries, n_cities):
+def test_map_runs_four_queries_however_many_members(client, django_assert_num_queries, n_cities):
     many_members(n_cities)
     network = NetworkFactory()
-    # the network, its memberships with city and network, the networks for the select
-    with django_assert_num_queries(3):
+    # the network, its memberships with city and network, the networks for the select;
+    # then for "Cite this view": the newest release
+    with django_assert_num_queries(4):
         client.get(reverse("networks:map"), {"network": network.slug})
-    # without a network: memberships, networks
-    with django_assert_num_queries(2):
+    # without a network: memberships, networks, the newest release
+    with django_assert_num_queries(3):
         response = client.get(reverse("networks:map"))
     assert len(response.context["places"]) == n_cities
 
@@ -171,10 +172,11 @@ def test_search_says_what_to_type_and_what_it_did_not_find(client):
 
 
 @pytest.mark.parametrize("n_codings", [2, 60])
-def test_search_runs_four_queries(client, django_assert_num_queries, n_codings):
+def test_search_runs_six_queries(client, django_assert_num_queries, n_codings):
     for _ in range(n_codings):
         EvidenceFactory(text="About lobbying, again and again.", coding=CodingFactory())
-    # places by name, networks by name, codings with matching evidence, that evidence
-    with django_assert_num_queries(4):
+    # places by name, networks by name, codings with matching evidence, that evidence;
+    # then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(6):
         response = client.get(reverse("networks:search"), {"q": "lobbying"})
     assert len(response.context["codings"]) == n_codings

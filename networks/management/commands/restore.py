@@ -10,9 +10,23 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from networks.management.commands.backup import backed_up_models
+
+
+def empty_database() -> None:
+    """Delete every row (`flush`), which also rebuilds the content types and permissions that a
+    backup refers to by name. Within the caller's transaction."""
+    if connection.vendor == "postgresql":
+        # PostgreSQL refuses to truncate a table with foreign-key checks still pending in this
+        # transaction: run them now, and defer them again for the load (rows may refer ahead).
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            call_command("flush", interactive=False, verbosity=0)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    else:
+        call_command("flush", interactive=False, verbosity=0)
 
 
 class Command(BaseCommand):
@@ -33,15 +47,14 @@ class Command(BaseCommand):
         held = {model._meta.label: model._base_manager.count() for model in backed_up_models()}
         held = {label: count for label, count in held.items() if count}
         if held and not force:
+            examples = ", ".join(f"{label}: {count}" for label, count in list(held.items())[:3])
             raise CommandError(
-                "The database is not empty ("
-                + ", ".join(f"{label}: {count}" for label, count in held.items())
-                + "). Restore into a new, migrated database, or give --force to replace everything in this one."
+                f"The database is not empty ({sum(held.values())} rows, e.g. {examples}). Restore into a new, "
+                "migrated database, or give --force to replace everything in this one."
             )
         with transaction.atomic():
             if held:
-                # Also rebuilds the content types and permissions that the backup refers to by name.
-                call_command("flush", interactive=False, verbosity=0)
+                empty_database()
             call_command("loaddata", str(path), verbosity=0)
         for model in backed_up_models():
             count = model._base_manager.count()
