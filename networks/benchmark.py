@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from unittest import mock
 
 import django
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
@@ -62,6 +63,8 @@ class Result:
     bytes: int = 0
     queries: int | None = None
     queries_small: int | None = None
+    cold_p50_ms: float | None = None
+    cold_p95_ms: float | None = None
     floor_p50_ms: float | None = None
     floor_p95_ms: float | None = None
     floor_rows: int | None = None
@@ -215,20 +218,43 @@ def floor_city_profile(city: City) -> Callable[[], list]:
 
 
 def floor_network_profile(network: Network) -> Callable[[], list]:
+    """The rows the network page shows: the network, its sub-networks, the first page of 100
+    spells and their count, every member place for the map, the network's own codings and the
+    first 50 member codings with evidence (and their count), what it offers and its members use
+    (summed up per function), the codebook."""
+    own_and_used = (
+        "SELECT co.city_id, ci.slug, ci.name, k.code, MAX(co.salience) FROM networks_coding co "
+        "JOIN networks_code k ON k.id = co.code_id LEFT JOIN cities_city ci ON ci.id = co.city_id "
+        "WHERE co.network_id = %s AND k.kind = 'function' AND (co.city_id IS NULL OR co.perspective = 'city') "
+        "GROUP BY co.city_id, ci.slug, ci.name, k.code"
+    )
     return sql_rows(
         ("SELECT * FROM networks_network WHERE slug = %s", [network.slug]),
         ("SELECT * FROM networks_subnetwork WHERE network_id = %s ORDER BY kind, name", [network.pk]),
+        ("SELECT COUNT(*) FROM networks_membership WHERE network_id = %s", [network.pk]),
         (
             "SELECT m.id, m.type, m.joined, m.joined_precision, m.left, m.left_precision, m.took_effect, "
-            "c.name, c.slug, c.country, c.kind, c.latitude, c.longitude, s.label, s.url "
+            "c.name, c.slug, c.country, c.kind, s.label, s.url "
             "FROM networks_membership m JOIN cities_city c ON c.id = m.city_id "
-            "JOIN networks_source s ON s.id = m.source_id WHERE m.network_id = %s ORDER BY c.name, m.joined, m.id",
+            "JOIN networks_source s ON s.id = m.source_id WHERE m.network_id = %s "
+            "ORDER BY c.name, m.joined, m.id LIMIT 100",
             [network.pk],
         ),
         (
-            CODINGS_WITH_EVIDENCE + "WHERE co.network_id = %s ORDER BY k.kind, k.position, ci.name, e.position, e.id",
+            "SELECT DISTINCT c.id, c.slug, c.name, c.country, c.kind, c.latitude, c.longitude "
+            "FROM networks_membership m JOIN cities_city c ON c.id = m.city_id "
+            "WHERE m.network_id = %s AND m.took_effect",
             [network.pk],
         ),
+        (CODINGS_WITH_EVIDENCE + "WHERE co.network_id = %s AND co.city_id IS NULL", [network.pk]),
+        (
+            CODINGS_WITH_EVIDENCE + "WHERE co.id IN (SELECT c2.id FROM networks_coding c2 "
+            "JOIN networks_code k2 ON k2.id = c2.code_id JOIN cities_city ci2 ON ci2.id = c2.city_id "
+            "WHERE c2.network_id = %s ORDER BY k2.kind, k2.position, ci2.name, c2.id LIMIT 50)",
+            [network.pk],
+        ),
+        ("SELECT COUNT(*) FROM networks_coding WHERE network_id = %s AND city_id IS NOT NULL", [network.pk]),
+        (own_and_used, [network.pk]),
         CURRENT_CODES,
     )
 
@@ -245,16 +271,28 @@ def floor_matrix(network: Network) -> Callable[[], list]:
 
 
 def floor_compare(network: Network) -> Callable[[], list]:
-    matrix = floor_matrix(network)
-    rest = sql_rows(
+    """The rows the comparison page shows: the network's coded cities (their count, and the
+    first page of 50 by name), their codings with evidence, the networks for the select."""
+    coded = (
+        "SELECT c.id FROM cities_city c WHERE c.id IN "
+        "(SELECT co.city_id FROM networks_coding co WHERE co.network_id = %s)"
+    )
+    return sql_rows(
+        (f"SELECT COUNT(*) FROM ({coded}) AS coded", [network.pk]),
         (
-            "SELECT c.slug, c.name FROM cities_city c WHERE c.id IN "
-            "(SELECT co.city_id FROM networks_coding co WHERE co.network_id = %s) ORDER BY c.name",
+            "SELECT c.id, c.slug, c.name FROM cities_city c WHERE c.id IN "
+            "(SELECT co.city_id FROM networks_coding co WHERE co.network_id = %s) ORDER BY c.name LIMIT 50",
             [network.pk],
         ),
+        (
+            CODINGS_WITH_EVIDENCE + "WHERE co.network_id = %s AND co.city_id IN (SELECT c.id FROM cities_city c "
+            "WHERE c.id IN (SELECT co2.city_id FROM networks_coding co2 WHERE co2.network_id = %s) "
+            "ORDER BY c.name LIMIT 50) ORDER BY ci.name, k.kind, k.position, co.id, e.position, e.id",
+            [network.pk, network.pk],
+        ),
+        CURRENT_CODES,
         ("SELECT slug, name FROM networks_network ORDER BY name", []),
     )
-    return lambda: matrix() + rest()
 
 
 MEMBERSHIP_ROWS = (
@@ -354,6 +392,8 @@ def cases(subjects: Subjects) -> list[Case]:
 
 
 def count_queries(client: Client, url: str) -> int:
+    """The queries building the response runs (with the cache emptied: a cached response runs one)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         consume(client.get(url, secure=True))
     return len(queries)
@@ -370,6 +410,10 @@ def measure(client: Client, case: Case, repeat: int, budget: float) -> Result:
     result.samples = len(times)
     result.p50_ms = 1000 * statistics.median(times)
     result.p95_ms = 1000 * percentile(times, 0.95)
+    # Cold: the first request after a write, when networks.caching has nothing to give.
+    cold_times = timed(lambda: (cache.clear(), consume(client.get(case.url, secure=True))), min(repeat, 5), budget)
+    result.cold_p50_ms = 1000 * statistics.median(cold_times)
+    result.cold_p95_ms = 1000 * percentile(cold_times, 0.95)
     result.queries = count_queries(client, case.url)
     if case.small_url:
         result.queries_small = count_queries(client, case.small_url)
@@ -554,18 +598,34 @@ def table(report: dict) -> str:
         f"{environment['cpus']} CPUs, load {environment['load_average_before'][0]:.2f}; {environment['method']}"
     )
     data = ", ".join(f"{name} {value:,}" for name, value in report["data"].items())
-    columns = ["case", "n", "p50 ms", "p95 ms", "floor p50", "x floor", "queries", "small", "KB", "target", "verdict"]
+    columns = [
+        "case",
+        "n",
+        "p50 ms",
+        "p95 ms",
+        "cold p50",
+        "floor p50",
+        "x floor",
+        "cold x floor",
+        "queries",
+        "small",
+        "KB",
+        "target",
+        "verdict",
+    ]
     rows = []
     for result in report["results"]:
-        floor = result["floor_p50_ms"]
+        floor, cold = result["floor_p50_ms"], result["cold_p50_ms"]
         rows.append(
             [
                 result["name"],
                 str(result["samples"]),
                 f"{result['p50_ms']:.1f}",
                 f"{result['p95_ms']:.1f}",
+                "" if cold is None else f"{cold:.1f}",
                 "" if floor is None else f"{floor:.1f}",
-                "" if not floor else f"{result['p50_ms'] / floor:.1f}",
+                "" if not floor else f"{result['p50_ms'] / floor:.2f}",
+                "" if not floor or cold is None else f"{cold / floor:.2f}",
                 "" if result["queries"] is None else str(result["queries"]),
                 "" if result["queries_small"] is None else str(result["queries_small"]),
                 f"{result['bytes'] / 1024:,.0f}",
@@ -586,5 +646,9 @@ def table(report: dict) -> str:
             )
             lines.append(f"{result['name']}: {extra}")
     met = sum(result["met"] for result in report["results"])
+    lines.append(
+        "p50/p95: repeated requests (pages cached by networks.caching are served from the cache); cold: the "
+        "cache emptied before each request, as after a write. Targets are judged on p50."
+    )
     lines.append(f"{met} of {len(report['results'])} cases meet every target.")
     return "\n".join(lines)

@@ -179,3 +179,31 @@ def test_city_page_says_what_is_missing(client):
     assert "has not been coded yet" in html
     assert "No engagement observations recorded" in html
     assert "js/plotly.min.js" not in html
+
+
+def test_city_list_filtered_by_network_lists_its_members_with_all_their_spells(client):
+    eurocities, resilient = NetworkFactory(slug="eurocities", name="Eurocities"), NetworkFactory(slug="100rc")
+    oslo, vejle = CityFactory(name="Oslo"), CityFactory(name="Vejle", country="DK")
+    MembershipFactory(city=oslo, network=eurocities)
+    MembershipFactory(city=oslo, network=resilient)
+    MembershipFactory(city=vejle, network=resilient)
+    response = client.get(reverse("cities:city_list"), {"network": "eurocities"})
+    assert [(city.name, city.n_memberships) for city in response.context["page"].object_list] == [("Oslo", 2)]
+    assert "Member places <small>of" in response.content.decode()
+    assert client.get(reverse("cities:city_list"), {"network": "atlantis"}).status_code == 404
+
+
+@pytest.mark.parametrize("n_cities", [5, 120])
+def test_city_list_filtered_by_network_runs_four_queries_and_keeps_the_filter_on_other_pages(
+    client, django_assert_num_queries, n_cities
+):
+    network = NetworkFactory(slug="n")
+    for city in CityFactory.create_batch(n_cities):
+        MembershipFactory(city=city, network=network)
+    # the network, the count for the paginator, one page of its members with their spell
+    # counts; then for "Cite this view": the newest release
+    with django_assert_num_queries(4):
+        response = client.get(reverse("cities:city_list"), {"network": "n"})
+    assert response.context["page"].paginator.count == n_cities
+    if n_cities > 100:
+        assert "?network=n&amp;page=2" in response.content.decode()

@@ -8,7 +8,7 @@ import pytest
 
 from networks import aggregates, agreement
 from networks.api import MATRIX_COLUMNS
-from networks.models import Code, Coding
+from networks.models import Code, Coding, Membership, Network
 from networks.study import study_load
 from tests.factories import (
     CityFactory,
@@ -192,3 +192,50 @@ def test_facets_download_as_csv(client, members):
     text = b"".join(response.streaming_content).decode()
     rows = list(csv.DictReader(io.StringIO("".join(line for line in text.splitlines(True) if line[0] != "#"))))
     assert rows[0] == {"dimension": "country", "value": "DK", "count": "3"}
+
+
+def test_matrix_from_plain_values_equals_the_matrix_from_models(study):
+    """The API, the comparison and the logics build the matrix from plain values (no model
+    instances: a network may have 50,000 codings); it is the matrix `comparison_matrix` builds."""
+    from networks.api import values_matrix
+
+    code = Code.objects.current().first()
+    network = CodingFactory(salience=1, code=code).network
+    city = CityFactory(name="Vejle")
+    # Two codings of one cell with the same salience: the later one leads.
+    day = datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)
+    later = CodingFactory(city=city, network=network, code=code, salience=3, coded_at=day)
+    EvidenceFactory(coding=later, locator="")
+    earlier = day - datetime.timedelta(seconds=0.5)
+    CodingFactory(city=city, network=network, code=code, salience=3, perspective="researcher", coded_at=earlier)
+    for slug in (None, network.slug, "eurocities"):
+        chosen = Network.objects.filter(slug=slug).first()
+        expected = aggregates.comparison_matrix(Coding.objects.for_matrix(chosen), Code.objects.current())
+        assert values_matrix(chosen) == expected
+    assert values_matrix(cities=["oslo", "vejle"]) == aggregates.comparison_matrix(
+        Coding.objects.for_matrix(cities=["oslo", "vejle"]), Code.objects.current()
+    )
+
+
+def test_offers_summed_up_by_the_database_equal_the_offers_from_codings(study):
+    for network in Network.objects.all():
+        codings = Coding.objects.filter(network=network).select_related("city", "code")
+        used = (
+            {"slug": city, "name": name, "code": code, "salience": salience}
+            for city, name, code, salience in Coding.objects.functions_used(network)
+        )
+        offers = aggregates.offer_and_use(dict(Coding.objects.functions_offered(network)), used, Code.objects.current())
+        assert offers == aggregates.network_offer_and_use(codings, Code.objects.current())
+
+
+def test_member_places_from_plain_values_equal_the_places_from_spells():
+    resilient = NetworkFactory(name="100 Resilient Cities", acronym="100RC")
+    eurocities = NetworkFactory(name="Eurocities")
+    oslo = CityFactory(name="Oslo")
+    MembershipFactory(city=oslo, network=resilient)
+    MembershipFactory(city=oslo, network=eurocities)
+    MembershipFactory(city=CityFactory(name="Alameda", latitude=None, longitude=None), network=resilient)
+    MembershipFactory(city=CityFactory(name="Never"), network=resilient, took_effect=False)
+    for network in (None, resilient):
+        expected = aggregates.member_places(Membership.objects.for_map(network))
+        assert aggregates.member_places_from_rows(Membership.objects.for_map_rows(network)) == expected

@@ -204,3 +204,32 @@ def test_csv_of_one_object_is_one_row(client):
 
 def test_unknown_format_is_404(client):
     assert client.get("/api/v1/cities/?format=xlsx").status_code == 404
+
+
+def test_membership_export_writes_what_the_serializer_would(client):
+    """The spells' CSV is written from plain values for speed; its lines are the ones the
+    generic path (serializer, then csv_lines) writes, awkward values included."""
+    from networks.api import MEMBERSHIP_COLUMNS
+    from networks.models import Membership
+    from networks.serializers import MembershipSerializer
+
+    awkward = SourceFactory(label="", citation='=HYPERLINK("x") "Quoted", ' + "cut at eighty characters " * 4)
+    MembershipFactory(city=CityFactory(name='-Minus, "quoted"\nname'), source=awkward, note="@note")
+    listed = datetime.date(2025, 5, 1)
+    MembershipFactory(joined=None, left=None, took_effect=False, application_round=2, listed_on=listed)
+    MembershipFactory(left=datetime.date(2019, 12, 31), left_precision="year", type="associate")
+    response = client.get("/api/v1/memberships/?format=csv")
+    lines = b"".join(response.streaming_content).decode("utf-8").split("\r\n")
+    serializer = MembershipSerializer()
+    columns = [name for name, field in serializer.fields.items() if not field.write_only]
+    assert columns == MEMBERSHIP_COLUMNS
+    spells = Membership.objects.for_list().order_by("network__name", "city__name", "joined", "pk")
+    expected = "".join(csv_lines((serializer.to_representation(spell) for spell in spells), columns, [])).split("\r\n")
+    assert [line for line in lines if not line.startswith("# ")] == expected
+
+
+def test_membership_export_streams_in_blocks_not_a_write_per_row(client):
+    MembershipFactory.create_batch(3)
+    response = client.get("/api/v1/memberships/?format=csv")
+    chunks = list(response.streaming_content)
+    assert len(chunks) <= 3  # the comments and header, then the rows: far fewer writes than rows

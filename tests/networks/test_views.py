@@ -196,3 +196,27 @@ def test_network_page_says_when_nothing_is_coded(client):
 
 def test_unknown_network_is_404(client):
     assert client.get(reverse("networks:network_detail", args=["c41"])).status_code == 404
+
+
+def test_network_page_shows_a_page_of_members_and_links_to_all_of_them(client):
+    network = NetworkFactory(slug="big")
+    for city in CityFactory.create_batch(101):
+        MembershipFactory(city=city, network=network)
+    response = client.get(reverse("networks:network_detail", args=["big"]))
+    members = response.context["memberships"]
+    assert (members.paginator.count, len(members), members.has_next()) == (101, 100, True)
+    html = response.content.decode()
+    assert "/api/v1/memberships/?network=big&amp;format=csv" in html and "?members_page=2#members" in html
+    second = client.get(reverse("networks:network_detail", args=["big"]), {"members_page": 2})
+    assert len(second.context["memberships"]) == 1
+    # The map still shows every member.
+    assert len(response.context["places"]) == 101
+
+
+def test_network_page_shows_the_first_member_codings_and_links_to_all_of_them(client):
+    network = NetworkFactory(slug="big")
+    for city in CityFactory.create_batch(51):
+        CodingFactory(city=city, network=network)
+    response = client.get(reverse("networks:network_detail", args=["big"]))
+    assert (len(response.context["member_codings"]), response.context["member_codings_count"]) == (50, 51)
+    assert "/api/v1/codings/?network=big&amp;network_as_whole=false&amp;format=csv" in response.content.decode()

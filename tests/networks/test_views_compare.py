@@ -159,10 +159,11 @@ def test_comparison_of_an_unknown_network_is_404(client):
 def test_comparison_runs_the_same_queries_with_2_and_40_cities(client, django_assert_num_queries, codes, n_cities):
     network = NetworkFactory(slug="n")
     many_coded_cities(network, codes, n_cities)
-    # the network, the codebook, codings with city, network, code and coder, their evidence with
-    # source, the coded cities for the checkboxes, the networks for the select;
-    # then for "Cite this view": the newest release and the study's citation
-    with django_assert_num_queries(8):
+    # the network, the coded cities (count and this page's, also the checkboxes), their
+    # codings with city, network, code and coder, their evidence with source, the codebook,
+    # the networks for the select; then for "Cite this view": the newest release and the
+    # study's citation
+    with django_assert_num_queries(9):
         response = client.get(reverse("networks:compare"), {"network": "n"})
     assert len(response.context["grid"]["rows"]) == n_cities
 
@@ -249,3 +250,15 @@ def test_logics_page_runs_six_queries(client, django_assert_num_queries, codes, 
     with django_assert_num_queries(6):
         response = client.get(reverse("networks:logics"))
     assert len(response.context["rows"]) == n_cities
+
+
+def test_comparison_of_a_large_network_shows_its_cities_a_page_at_a_time(client, codes):
+    network = NetworkFactory(slug="n")
+    many_coded_cities(network, codes, 51)
+    first = client.get(reverse("networks:compare"), {"network": "n"})
+    assert len(first.context["grid"]["rows"]) == 50 and len(first.context["options"]) == 50
+    assert "network=n&amp;page=2" in first.content.decode()
+    second = client.get(reverse("networks:compare"), {"network": "n", "page": 2})
+    assert len(second.context["grid"]["rows"]) == 1
+    # The CSV has every city.
+    assert len(rows_of(client.get(reverse("networks:compare"), {"network": "n", "format": "csv"}))) == 3 * 51

@@ -1,0 +1,57 @@
+"""manage.py benchmark runs end to end on a tiny data set (a smoke test: nothing is timed here)."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from networks import benchmark
+from tests.factories import CodeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tiny_field():
+    for position, code in enumerate(["a", "b", "c"], start=1):
+        CodeFactory(code=code, position=position)
+    call_command("generate_synthetic", scale=0.002, stdout=io.StringIO())
+
+
+def test_benchmark_times_every_case_and_writes_the_figures(tiny_field, tmp_path):
+    out = io.StringIO()
+    call_command("benchmark", repeat=1, budget=0.01, json=tmp_path / "bench.json", stdout=out, stderr=io.StringIO())
+    report = json.loads((tmp_path / "bench.json").read_text())
+    names = [result["name"] for result in report["results"]]
+    assert len(names) == 8 and names[-1] == "CSV export, all memberships"
+    for result in report["results"]:
+        assert result["status"] == 200 and result["p50_ms"] > 0 and result["checks"]
+        assert result["floor_p50_ms"] is not None
+    csv = report["results"][-1]
+    assert csv["extra"]["rows"] == report["data"]["memberships"]
+    assert report["subjects"]["network"].startswith("synthetic-")
+    assert "cases meet every target" in out.getvalue()
+
+
+def test_queries_that_grow_with_the_data_fail_the_target():
+    result = benchmark.Result(name="page", url="/", target="profile", p50_ms=10, queries=9, queries_small=7)
+    benchmark.judge(result)
+    assert result.checks == {"p50 <= 60 ms": True, "queries do not grow with the data": False}
+    assert not result.met
+
+
+def test_the_matrix_is_judged_against_its_floor():
+    result = benchmark.Result(name="matrix", url="/", target="floor-ratio", p50_ms=30, floor_p50_ms=10)
+    benchmark.judge(result)
+    assert result.checks == {"p50 <= 2 x floor": False}
+
+
+def test_percentiles_are_nearest_rank():
+    assert benchmark.percentile([1, 2, 3, 4], 0.5) == 2
+    assert benchmark.percentile(list(range(1, 101)), 0.95) == 95
+
+
+def test_benchmark_needs_data():
+    with pytest.raises(CommandError, match="load data first"):
+        call_command("benchmark", repeat=1, stdout=io.StringIO(), stderr=io.StringIO())
