@@ -192,6 +192,25 @@ def comparison_matrix_from_rows(codings: Iterable[dict], codes: Iterable[Code]) 
     return {"codes": columns, "rows": rows}
 
 
+# The matrix's CSV columns, in order: the API and the comparison page download the same table.
+MATRIX_COLUMNS = [
+    "city",
+    "city_slug",
+    "country",
+    "network",
+    "network_slug",
+    "code",
+    "code_kind",
+    "salience",
+    "outcome",
+    "perspective",
+    "evidence_count",
+    "coders",
+    "evidence",
+    "agreement",
+]
+
+
 def matrix_flat_rows(matrix: dict) -> list[dict]:
     """The matrix as one row per filled cell, for CSV: stable column names. `agreement` is
     the cell's mark from `agreement.matrix_with_agreement` ("single", "agreed" or

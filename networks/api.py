@@ -84,22 +84,7 @@ from networks.serializers import (
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 ID_PATTERN = r"[0-9]{1,18}"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-MATRIX_COLUMNS = [
-    "city",
-    "city_slug",
-    "country",
-    "network",
-    "network_slug",
-    "code",
-    "code_kind",
-    "salience",
-    "outcome",
-    "perspective",
-    "evidence_count",
-    "coders",
-    "evidence",
-    "agreement",
-]
+MATRIX_COLUMNS = aggregates.MATRIX_COLUMNS
 AGREEMENT_COLUMNS = [
     "code",
     "units",

@@ -31,22 +31,7 @@ CITIES_MAX = 40
 MEMBERS_PER_PAGE = 100
 COMPARE_PAGE_SIZE = 50
 MEMBER_CODINGS_SHOWN = 50
-MATRIX_FIELDS = [
-    "city",
-    "city_slug",
-    "country",
-    "network",
-    "network_slug",
-    "code",
-    "code_kind",
-    "salience",
-    "outcome",
-    "perspective",
-    "evidence_count",
-    "coders",
-    "evidence",
-    "agreement",
-]
+MATRIX_FIELDS = aggregates.MATRIX_COLUMNS
 OFFER_FIELDS = ["code", "name", "network_salience", "members_mean", "members_mentioning", "members"]
 PLACE_FIELDS = ["name", "slug", "country", "kind", "latitude", "longitude", "networks"]
 LOGIC_FIELDS = [
