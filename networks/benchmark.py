@@ -399,7 +399,7 @@ def count_queries(client: Client, url: str) -> int:
     return len(queries)
 
 
-def measure(client: Client, case: Case, repeat: int, budget: float) -> Result:
+def measure(client: Client, case: Case, repeat: int, budget: float, cold: int = 5) -> Result:
     result = Result(name=case.name, url=case.url, target=case.target)
     response = client.get(case.url, secure=True)
     result.status = response.status_code
@@ -410,10 +410,11 @@ def measure(client: Client, case: Case, repeat: int, budget: float) -> Result:
     result.samples = len(times)
     result.p50_ms = 1000 * statistics.median(times)
     result.p95_ms = 1000 * percentile(times, 0.95)
-    # Cold: the first request after a write, when networks.caching has nothing to give.
-    cold_times = timed(lambda: (cache.clear(), consume(client.get(case.url, secure=True))), min(repeat, 5), budget)
-    result.cold_p50_ms = 1000 * statistics.median(cold_times)
-    result.cold_p95_ms = 1000 * percentile(cold_times, 0.95)
+    if cold:
+        # Cold: the first request after a write, when networks.caching has nothing to give.
+        cold_times = timed(lambda: (cache.clear(), consume(client.get(case.url, secure=True))), cold, budget)
+        result.cold_p50_ms = 1000 * statistics.median(cold_times)
+        result.cold_p95_ms = 1000 * percentile(cold_times, 0.95)
     result.queries = count_queries(client, case.url)
     if case.small_url:
         result.queries_small = count_queries(client, case.small_url)
@@ -526,7 +527,7 @@ def data_counts() -> dict[str, int]:
     }
 
 
-def run(*, repeat: int = 20, budget: float = 20.0, only: list[str] | None = None, progress=None) -> dict:
+def run(*, repeat: int = 20, budget: float = 20.0, cold: int = 5, only: list[str] | None = None, progress=None) -> dict:
     """Time every case; returns {"environment", "data", "subjects", "results": [Result as dict]}."""
     progress = progress or (lambda message: None)
     subjects = find_subjects()
@@ -543,6 +544,7 @@ def run(*, repeat: int = 20, budget: float = 20.0, only: list[str] | None = None
         "load_average_before": os.getloadavg(),
         "method": "in-process django.test.Client: server time without network or HTTP server",
         "repeat": repeat,
+        "cold_repeat": cold,
     }
     results = []
     with ExitStack() as stack:
@@ -558,7 +560,7 @@ def run(*, repeat: int = 20, budget: float = 20.0, only: list[str] | None = None
             if only and not any(word.lower() in case.name.lower() for word in only):
                 continue
             progress(f"{case.name}: {case.url}")
-            results.append(measure(client, case, repeat, budget))
+            results.append(measure(client, case, repeat, budget, cold))
             progress(f"  {line(results[-1])}")
         if not only or any(word.lower() in "csv export" for word in only):
             progress("CSV export of every membership")

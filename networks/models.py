@@ -449,6 +449,8 @@ class Membership(models.Model):
         indexes = [
             # network profile: members of one network, member on a date
             models.Index(fields=["network", "joined", "left"], name="networks_membership_dates_idx"),
+            # city lists filtered by network (HTML and API): the places with a spell in one network, and their count
+            models.Index(fields=["network", "city"], name="networks_membership_places_idx"),
         ]
 
     def __str__(self) -> str:
@@ -883,6 +885,8 @@ class Coding(models.Model):
         indexes = [
             # comparison matrix: all codings of one network, by code
             models.Index(fields=["network", "code"], name="networks_coding_matrix_idx"),
+            # comparison and network profile: the cities coded in one network, and how many codings they have
+            models.Index(fields=["network", "city"], name="networks_coding_places_idx"),
         ]
 
     def __str__(self) -> str:

@@ -107,3 +107,15 @@ def test_portfolio_downloads_as_csv_one_row_per_network_and_code(client, study):
 
 def test_portfolio_of_an_unknown_city_is_404(client):
     assert client.get("/api/v1/cities/atlantis/portfolio/").status_code == 404
+
+
+def test_city_pages_are_what_the_serializer_gives(client):
+    """The places' list writes its page without DRF's per-field machinery; the JSON is the same."""
+    from cities.serializers import CitySerializer
+
+    CityFactory(name="Oslo", latitude=None, longitude=None, population=None, geonames_id=None, wikidata_id="Q585")
+    CityFactory(name="Greater Copenhagen", kind="metropolitan", country="DK", coordinates_note="Seat: Copenhagen")
+    MembershipFactory(city=CityFactory(name="Vejle", country="DK"))
+    results = client.get("/api/v1/cities/").json()["results"]
+    places = City.objects.for_list().order_by("name", "country", "pk")
+    assert results == [dict(CitySerializer(place).data) for place in places]

@@ -273,3 +273,17 @@ def test_counts_each_resource_by_each_dimension(client, resource, dimension):
     body = client.get(f"/api/v1/{resource}/facets/?dimension={dimension}").json()
     assert body["dimension"] == dimension
     assert body["total"] == client.get(f"/api/v1/{resource}/").json()["count"] > 0
+
+
+def test_membership_pages_are_what_the_serializer_gives(client):
+    """The spells' list writes its page without DRF's per-field machinery; the JSON is the same."""
+    from networks.models import Membership
+    from networks.serializers import MembershipSerializer
+
+    untitled = SourceFactory(label="", citation="A citation with no short label, " * 4)
+    MembershipFactory(source=untitled, note="A note", application_round=3, listed_on=datetime.date(2025, 5, 18))
+    MembershipFactory(joined=None, left=None, took_effect=False)
+    MembershipFactory(left=datetime.date(2019, 12, 31), left_precision="year", type="observer")
+    results = client.get("/api/v1/memberships/").json()["results"]
+    spells = Membership.objects.for_list().order_by("network__name", "city__name", "joined", "pk")
+    assert results == [dict(MembershipSerializer(spell).data) for spell in spells]

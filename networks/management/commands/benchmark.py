@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--budget", type=float, default=20.0, help="seconds per case after which fewer requests are timed"
         )
+        parser.add_argument(
+            "--cold",
+            type=int,
+            default=5,
+            help="requests per case timed with the cache emptied first (default 5, 0: none)",
+        )
         parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
         parser.add_argument("--only", nargs="*", help="time only the cases whose names contain these words")
 
@@ -26,7 +32,11 @@ class Command(BaseCommand):
             raise CommandError("--repeat must be at least 1")
         try:
             report = benchmark.run(
-                repeat=options["repeat"], budget=options["budget"], only=options["only"], progress=self.stderr.write
+                repeat=options["repeat"],
+                budget=options["budget"],
+                cold=options["cold"],
+                only=options["only"],
+                progress=self.stderr.write,
             )
         except (ValueError, RuntimeError) as error:
             raise CommandError(str(error)) from error
