@@ -1,0 +1,32 @@
+"""gunicorn settings for production (README, "Deploying"):
+
+    .venv/bin/gunicorn -c citynet/gunicorn.conf.py citynet.wsgi
+
+Options given on the command line win over these. Environment:
+
+- WEB_CONCURRENCY: worker processes (default 2 × CPU cores + 1). Each handles one request
+  at a time, so this is how many requests are served at once; the rest wait in the queue.
+- GUNICORN_BIND: address to listen on (default 127.0.0.1:8000, for a proxy on the same host).
+- GUNICORN_TIMEOUT: seconds a worker may spend on one request before it is killed and
+  replaced (default 60: a streamed CSV of every membership takes a few seconds).
+- GUNICORN_ACCESS_LOG: where to log each request ("-" for stdout); off by default, as the
+  proxy logs requests already. Errors always go to stderr.
+"""
+
+import multiprocessing
+import os
+from pathlib import Path
+
+wsgi_app = "citynet.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count() + 1)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
+graceful_timeout = 30
+# Load Django once in the master, before forking: a broken configuration stops the start
+# instead of every worker, and the workers share the loaded code's memory.
+preload_app = True
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+# Workers signal they are alive through a file; on tmpfs that never waits on a slow disk.
+if Path("/dev/shm").is_dir():
+    worker_tmp_dir = "/dev/shm"
