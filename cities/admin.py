@@ -19,7 +19,13 @@ from django.utils.text import slugify
 
 from cities.models import City, GeoNamesPlace, fold_name
 from cities.resources import GEONAMES_POPULATION_SOURCE, CityResource
-from networks.admin import CitynetImportExportMixin, MembershipInlineFormSet
+from networks.admin import (
+    OPENED_VERSION,
+    CitynetImportExportMixin,
+    MembershipInlineForm,
+    MembershipInlineFormSet,
+    RetryOnEditConflict,
+)
 from networks.models import Membership
 
 # Suggestions the lookup offers for what has been typed, most populous first.
@@ -145,6 +151,7 @@ class CityAdminForm(forms.ModelForm):
 
 class CityMembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipInlineForm
     formset = MembershipInlineFormSet
     fields = [
         "network",
@@ -156,6 +163,7 @@ class CityMembershipInline(admin.TabularInline):
         "application_round",
         "took_effect",
         "source",
+        OPENED_VERSION,
     ]
     autocomplete_fields = ["network", "source"]
     ordering = ["network__name", "joined"]
@@ -167,7 +175,7 @@ class CityMembershipInline(admin.TabularInline):
 
 
 @admin.register(City)
-class CityAdmin(CitynetImportExportMixin, admin.ModelAdmin):
+class CityAdmin(RetryOnEditConflict, CitynetImportExportMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "country",

@@ -94,6 +94,7 @@ class CityViewSet(ApiViewSet):
     """Member places of city networks: cities, metropolitan bodies, groupings and districts,
     with GeoNames-matched coordinates and population."""
 
+    cache_pages = True
     serializer_class = CitySerializer
     filterset_class = filters.CityFilter
     search_fields = ["name", "geonames_name"]
@@ -124,7 +125,7 @@ class CityViewSet(ApiViewSet):
     @action(detail=True, methods=["get"])
     def portfolio(self, request, slug=None):
         city = self.get_object()
-        codings = Coding.objects.for_city(city)
+        codings = Coding.objects.for_city(city, request.user)
         portfolio = aggregates.city_portfolio(
             Membership.objects.filter(city=city).for_list(), codings, Code.objects.current()
         )

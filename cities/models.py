@@ -30,10 +30,11 @@ class CityQuerySet(models.QuerySet):
         spells = Membership.objects.filter(city=OuterRef("pk")).order_by().values("city").annotate(n=Count("pk"))
         return self.annotate(n_memberships=Coalesce(Subquery(spells.values("n")), 0)).order_by("name", "country")
 
-    def for_profile(self) -> "CityQuerySet":
+    def for_profile(self, reader=None) -> "CityQuerySet":
         """Everything a city's profile shows, prefetched: `memberships` (with network and
-        source), `codings` (with network, code, coder and evidence), `participations` (with
-        network, sub-network and source) and `engagement_observations` (with network, source)."""
+        source), `codings` (with network, code, coder and evidence as `reader` may see it:
+        networks.visibility), `participations` (with network, sub-network and source) and
+        `engagement_observations` (with network, source)."""
         # networks.models imports this module, so its models are imported when called.
         from networks.models import Coding, EngagementObservation, Membership, Participation
 
@@ -41,7 +42,7 @@ class CityQuerySet(models.QuerySet):
             models.Prefetch("memberships", queryset=Membership.objects.for_list()),
             models.Prefetch(
                 "codings",
-                queryset=Coding.objects.with_evidence().order_by("network__name", "code__kind", "code__position"),
+                queryset=Coding.objects.with_evidence(reader).order_by("network__name", "code__kind", "code__position"),
             ),
             models.Prefetch(
                 "participations",

@@ -20,6 +20,14 @@ for real. Both follow these rules:
   notes alone. A row whose values are already stored is reported as unchanged, so
   importing the same file twice changes nothing.
 
+Exports are safe to open in a spreadsheet, and import back as they were exported. A
+text cell that starts with =, +, -, @, a tab or a carriage return (OWASP's list) is
+exported with a leading ' so that no spreadsheet runs it as a formula; so is a text
+cell that starts with one or more ' before such a character. On import, exactly one
+' is taken off a text cell that starts with one or more ' before such a character:
+'=1+1 reads as =1+1 and ''=1+1 as '=1+1, while 'quoted and numbers are read as they
+are. So export and import are inverses: re-importing an export changes nothing.
+
 Rows are checked with clean_fields() and clean() (full_clean() without the constraint
 queries), and the database's constraints are checked at save inside the row's
 savepoint: a violated constraint becomes the row's error with the constraint's own
@@ -42,6 +50,7 @@ from import_export.fields import Field
 from import_export.results import InvalidRow, RowResult
 
 from cities.models import City
+from networks.renderers import FORMULA_PREFIXES, neutralise
 
 # Rows of each kind (new, changed, unchanged) the preview shows in full.
 PREVIEW_ROWS = 500
@@ -54,12 +63,33 @@ NEW, CHANGED, UNCHANGED = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDAT
 INVALID = RowResult.IMPORT_TYPE_INVALID
 
 
+# Text that starts with quotes before a formula character, e.g. '=1+1 or ''@cmd.
+QUOTED_FORMULA = re.compile("'+[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
+
+
+def export_cell(value):
+    """A cell of an export: `neutralise`d as the API's CSV is ('=1+1 for =1+1), and text that
+    starts with quotes before a formula character gets one more quote, which import removes."""
+    if isinstance(value, str) and QUOTED_FORMULA.match(value):
+        return "'" + value
+    return neutralise(value)
+
+
+def import_cell(value):
+    """A cell of a file as it was before `export_cell`: one ' off '=1+1 and ''=1+1, nothing off
+    'quoted, numbers or dates."""
+    if isinstance(value, str) and QUOTED_FORMULA.match(value):
+        return value[1:]
+    return value
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be imported: no header row, a missing column..."""
 
 
 def cell_text(value) -> str:
-    """A cell as text, whichever format it came from: Excel gives numbers and dates."""
+    """A cell as text, whichever format it came from (Excel gives numbers and dates), without
+    the quote an export put before a formula (see `import_cell`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -70,7 +100,7 @@ def cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return import_cell(str(value).strip())
 
 
 def header_name(value) -> str:
@@ -493,7 +523,8 @@ class CitynetResource(resources.ModelResource):
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
         values = self.cells(instance)
-        return [values[resource_field.column_name] for resource_field in self.get_export_fields(selected_fields)]
+        fields = self.get_export_fields(selected_fields)
+        return [export_cell(values[resource_field.column_name]) for resource_field in fields]
 
     # --- what a subclass provides -------------------------------------------------
 

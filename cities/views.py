@@ -6,11 +6,13 @@ from networks import aggregates, charts
 from networks.caching import cache_while_unchanged
 from networks.models import Code
 from networks.views import csv_download, csv_urls, network_or_404, search_text, wants_csv
+from networks.visibility import cache_for_public_readers
 
 PORTFOLIO_FIELDS = ["network", "network_slug", "code", "code_kind", "salience", "served_by_several", "served_by_none"]
 ENGAGEMENT_FIELDS = ["network", "network_slug", "date", "when", "level", "level_label", "peak", "approximate", "source"]
 
 
+@cache_while_unchanged
 def city_list(request):
     query = search_text(request)
     network = network_or_404(request.GET.get("network"))
@@ -25,9 +27,9 @@ def city_list(request):
     return render(request, "cities/city_list.html", context)
 
 
-@cache_while_unchanged
+@cache_for_public_readers
 def city_detail(request, slug):
-    city = get_object_or_404(City.objects.for_profile(), slug=slug)
+    city = get_object_or_404(City.objects.for_profile(request.user), slug=slug)
     codes = list(Code.objects.current())
     codings = city.codings.all()
     portfolio = aggregates.portfolio_grid(aggregates.city_portfolio(city.memberships.all(), codings, codes), city.slug)

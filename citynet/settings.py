@@ -276,10 +276,22 @@ with e.g. `pandas.read_csv(url, comment="#")`, or skip lines starting with `#`).
 study carry that study's full citation. Each membership, participation and engagement row
 also keeps its own source columns. Keep these lines with the data when you share it.
 
+**Two editors at once.** A membership or coding read by id comes with an `ETag` header,
+its version (it changes with every save; creating and changing answer with the new one).
+To change or delete it only if nobody has saved it since you read it, send that value back
+in `If-Match`: if it no longer matches, nothing is written and the answer is 412, saying
+who saved it and when, with `current_etag` and `current_updated_at`. A client that cannot
+set headers may instead send back the `updated_at` it read in the body of a PUT or PATCH
+(409 if it no longer matches). Read the record again, redo the change on what it is now and
+send it with the new version. A write without `If-Match` or `updated_at` is made
+unconditionally, and may overwrite a change made since you read the record.
+
 **Errors.** 400: invalid input, with messages keyed by field or parameter (the models' own
 rules, e.g. a membership that ends before it starts, are checked on every write);
 401/403: see Access; 404: no such object; 409: a delete refused because other records
-refer to the object; 429: too many requests from one client (see `Retry-After`).""",
+refer to the object, or a change based on an `updated_at` that is no longer the record's;
+412: a change or delete whose `If-Match` is no longer the record's version; 429: too many
+requests from one client (see `Retry-After`).""",
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

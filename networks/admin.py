@@ -9,15 +9,20 @@ Cities, networks, memberships and codings (with their evidence) can be imported 
 exported as CSV or Excel (CitynetImportExportMixin; the rules are in cities/resources.py).
 Memberships, codings and evidence keep their history (django-simple-history): who
 changed what and when, with a page to view or revert each version.
+
+A membership's or coding's page (with the coding's evidence, and the memberships on a
+city's page) is saved only if nobody has saved the record since the page was opened
+(VersionCheckedForm, networks.concurrency); otherwise the form says who did and when.
 """
 
 from zipfile import BadZipFile
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
@@ -26,9 +31,11 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from tablib import InvalidDimensions
 
 from cities.models import City
+from networks import concurrency
 from networks.models import (
     Code,
     CodebookVersion,
@@ -46,6 +53,7 @@ from networks.models import (
     format_partial_date,
 )
 from networks.resources import CodingResource, MembershipResource, NetworkResource
+from networks.visibility import RESTRICTED_LABEL, can_see_restricted
 
 # Django 6 will assume https for a URL typed without a scheme; say so now.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -111,6 +119,113 @@ class NetworkConfirmImportForm(ConfirmImportForm):
     network = forms.ModelChoiceField(queryset=Network.objects.all(), required=False, widget=forms.HiddenInput)
 
 
+OPENED_VERSION = "opened_version"
+
+
+class OpenedVersionField(forms.CharField):
+    """The version (`updated_at`) of the record as the page was opened, in a hidden input.
+    It is not a change of its own: an inline row is saved only if the editor changed it."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """A change form that will not save over a save made after it was opened.
+
+    clean() compares the version the page was opened with to the record's and, if they
+    differ, says who saved it and when. `claim_opened_version()`, called in the save's
+    transaction just before saving, makes that check hold until the commit (two editors
+    saving at the same moment cannot both pass it). A post without the version is not checked.
+    """
+
+    opened_version = OpenedVersionField()
+    # A formset saves only the rows that changed, so only those need to be current.
+    check_unchanged = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = self.record_version()
+        if version is not None:
+            self.fields[OPENED_VERSION].initial = concurrency.version_token(version)
+
+    def record_version(self):
+        """The record's `updated_at` as loaded for this request; None for a new record."""
+        if self.instance.pk is None:
+            return None
+        if hasattr(self.instance, SIMPLE_HISTORY_REVERSE_ATTR_NAME):
+            # The revert page edits a version from the history: the record's own is newer.
+            return concurrency.current_version(type(self.instance), self.instance.pk)
+        return self.instance.updated_at
+
+    def opened_at(self):
+        return concurrency.parse_version_token(self.cleaned_data.get(OPENED_VERSION))
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not cleaned_data.get(OPENED_VERSION) or not (self.check_unchanged or self.has_changed()):
+            return cleaned_data
+        opened = self.opened_at()
+        if opened is None:
+            raise ValidationError("This page is out of date: reload it and make your change again.")
+        if self.record_version() != opened:
+            model = type(self.instance)
+            change = concurrency.latest_change(model, self.instance.pk)
+            raise ValidationError(
+                f"{concurrency.conflict_message(model, change, since='opened it')} Nothing was saved: "
+                "reload the page to see their changes, then make yours again."
+            )
+        return cleaned_data
+
+    def claim_opened_version(self) -> None:
+        """Take the record for this form's save, or raise concurrency.EditConflict."""
+        opened = self.opened_at()
+        if self.instance.pk is not None and opened is not None:
+            concurrency.claim(type(self.instance), self.instance.pk, opened)
+
+
+class RetryOnEditConflict:
+    """Admin pages that show a lost race as VersionCheckedForm's error. When another save
+    commits between a form's check and its claim, the claim raises EditConflict, which rolls
+    back the page's transaction; run once more, the form's check sees that save and says so."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except concurrency.EditConflict:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class VersionCheckedAdmin(RetryOnEditConflict):
+    """Change and revert pages (SimpleHistoryAdmin) that carry the version they were opened
+    with and save only if the record still has it (VersionCheckedForm)."""
+
+    form = VersionCheckedForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.has_change_permission(request, obj):
+            return fieldsets
+        *others, (name, options) = fieldsets
+        return [*others, (name, {**options, "fields": [*options["fields"], OPENED_VERSION]})]
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            form.claim_opened_version()
+            super().save_model(request, obj, form, change)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except concurrency.EditConflict:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 def constraint_message(model: type[models.Model], name: str) -> str:
     """The violation message of the model's constraint called `name`."""
     constraint = next(c for c in model._meta.constraints if c.name == name)
@@ -147,6 +262,21 @@ class MembershipInlineFormSet(BaseInlineFormSet):
             if key in seen:
                 form.add_error(None, constraint_message(Membership, "networks_membership_one_undated_spell"))
             seen.add(key)
+
+    def save_existing(self, form, obj, commit=True):
+        if isinstance(form, VersionCheckedForm):
+            form.claim_opened_version()
+        return super().save_existing(form, obj, commit)
+
+    def delete_existing(self, obj, commit=True):
+        form = next(form for form in self.deleted_forms if form.instance is obj)
+        if commit and isinstance(form, VersionCheckedForm):
+            form.claim_opened_version()
+        super().delete_existing(obj, commit)
+
+
+class MembershipInlineForm(VersionCheckedForm):
+    check_unchanged = False
 
 
 class NetworkMembershipInline(admin.TabularInline):
@@ -224,9 +354,71 @@ class SubNetworkInline(admin.TabularInline):
         return super().get_queryset(request).select_related("network", "parent__network", "source")
 
 
-class EvidenceInline(admin.StackedInline):
+class EvidenceVisibilityMixin:
+    """Evidence as the admin user may read it (networks.visibility, `Evidence.objects.for_reader()`).
+    A user without the permission to read restricted evidence sees every item as the public does,
+    read-only (`masked_fieldsets`): paraphrase-only evidence by its public paraphrase, restricted
+    evidence with no text, original text or locator; and no old versions, which hold the text."""
+
+    masked_fieldsets: list = []
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_reader(request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        if can_see_restricted(request.user):
+            return super().get_fieldsets(request, obj)
+        return self.masked_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if can_see_restricted(request.user):
+            return super().get_readonly_fields(request, obj)
+        return flatten_fieldsets(self.masked_fieldsets)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return can_see_restricted(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return can_see_restricted(request.user) and super().has_change_permission(request, obj)
+
+    def has_view_history_or_change_history_permission(self, request, obj=None) -> bool:
+        return can_see_restricted(request.user) and super().has_view_history_or_change_history_permission(request, obj)
+
+    @admin.display(description="kind")
+    def masked_kind(self, evidence: Evidence) -> str:
+        return Evidence.Kind(evidence.shown_kind).label
+
+    @admin.display(description="locator", ordering="shown_locator")
+    def masked_locator(self, evidence: Evidence) -> str:
+        return evidence.shown_locator
+
+    @admin.display(description="text")
+    def masked_text(self, evidence: Evidence) -> str:
+        return evidence.shown_text or RESTRICTED_LABEL
+
+    @admin.display(description="original text")
+    def masked_original_text(self, evidence: Evidence) -> str:
+        return evidence.shown_original_text
+
+
+MASKED_EVIDENCE_FIELDS = [
+    ("source", "masked_locator"),
+    ("masked_kind", "visibility", "language", "position"),
+    "masked_text",
+    "masked_original_text",
+]
+
+
+class EvidenceInline(EvidenceVisibilityMixin, admin.StackedInline):
     model = Evidence
-    fields = [("source", "locator"), ("kind", "language", "position"), "text", "original_text"]
+    fields = [
+        ("source", "locator"),
+        ("kind", "visibility", "language", "position"),
+        "text",
+        "original_text",
+        "public_paraphrase",
+    ]
+    masked_fieldsets = [(None, {"fields": MASKED_EVIDENCE_FIELDS})]
     autocomplete_fields = ["source"]
     ordering = ["position", "pk"]
     # Every coding is expected to rest on at least one piece of evidence.
@@ -330,7 +522,7 @@ class NetworkAdmin(CitynetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(CitynetImportExportMixin, SimpleHistoryAdmin):
+class MembershipAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAdmin):
     list_display = [
         "city",
         "network",
@@ -492,7 +684,7 @@ class CoderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Coding)
-class CodingAdmin(CitynetImportExportMixin, SimpleHistoryAdmin):
+class CodingAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAdmin):
     list_display = [
         "place",
         "network",
@@ -556,23 +748,44 @@ class CodingAdmin(CitynetImportExportMixin, SimpleHistoryAdmin):
     def evidence_count(self, coding: Coding) -> int:
         return coding.n_evidence
 
+    def get_search_fields(self, request):
+        # Words of evidence the user may not read must not find its coding.
+        fields = super().get_search_fields(request)
+        return fields if can_see_restricted(request.user) else [f for f in fields if not f.startswith("evidence__")]
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        # The export holds the evidence as this user may read it (CodingResource).
+        return {**super().get_export_resource_kwargs(request, **kwargs), "reader": request.user}
+
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
-    list_display = ["short_text", "kind", "coding", "source", "locator", "language"]
-    list_filter = ["kind", "coding__network", "source__kind", "language"]
+class EvidenceAdmin(EvidenceVisibilityMixin, SimpleHistoryAdmin):
+    list_display = ["short_text", "masked_kind", "visibility", "coding", "source", "masked_locator", "language"]
+    list_filter = ["visibility", "kind", "coding__network", "source__kind", "language"]
     list_select_related = ["coding__city", "coding__network", "coding__code", "source"]
-    search_fields = ["text", "original_text", "source__label", "coding__city__name", "coding__network__name"]
+    # The text as the user may read it (annotations of Evidence.objects.for_reader()).
+    search_fields = [
+        "shown_text",
+        "shown_original_text",
+        "source__label",
+        "coding__city__name",
+        "coding__network__name",
+    ]
     ordering = ["coding__network__name", "coding__city__name", "position"]
     autocomplete_fields = ["coding", "source"]
     fieldsets = [
         (None, {"fields": ["coding", ("source", "locator")]}),
-        ("Text", {"fields": [("kind", "language", "position"), "text", "original_text"]}),
+        (
+            "Text",
+            {"fields": [("kind", "visibility", "language", "position"), "text", "original_text", "public_paraphrase"]},
+        ),
     ]
+    masked_fieldsets = [(None, {"fields": ["coding", *MASKED_EVIDENCE_FIELDS]})]
 
-    @admin.display(description="text", ordering="text")
+    @admin.display(description="text", ordering="shown_text")
     def short_text(self, evidence: Evidence) -> str:
-        return evidence.text if len(evidence.text) <= 80 else f"{evidence.text[:79]}…"
+        text = evidence.shown_text or RESTRICTED_LABEL
+        return text if len(text) <= 80 else f"{text[:79]}…"
 
 
 @admin.register(EngagementObservation)

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cities.models import City
 from networks.models import Code, Coding
+from networks.visibility import RESTRICTED_LABEL
 
 
 def code_columns(codes: Iterable[Code]) -> list[dict]:
@@ -21,18 +22,28 @@ def code_columns(codes: Iterable[Code]) -> list[dict]:
 
 
 def evidence_rows(coding: Coding) -> list[dict]:
-    """A coding's evidence as plain dicts; expects `evidence` prefetched with its source."""
+    """A coding's evidence as plain dicts, as the reader may see it; expects `evidence`
+    prefetched with its source by `Coding.objects.with_evidence(reader)`: {"id", "visibility",
+    "kind", "text" (empty for restricted evidence the reader may not see), "locator",
+    "source", "citation"}."""
     return [
         {
             "id": item.pk,
-            "kind": item.kind,
-            "text": item.text,
-            "locator": item.locator,
+            "visibility": item.visibility,
+            "kind": item.shown_kind,
+            "text": item.shown_text,
+            "locator": item.shown_locator,
             "source": str(item.source),
-            "citation": item.citation,
+            "citation": item.shown_citation,
         }
         for item in coding.evidence.all()
     ]
+
+
+def evidence_line(item: dict) -> str:
+    """An evidence row (`evidence_rows`) as one line of a CSV cell: "text (citation)", or
+    "[Restricted evidence] (citation)" where the reader may not see the text."""
+    return f"{item['text'] or f'[{RESTRICTED_LABEL}]'} ({item['citation']})"
 
 
 def coding_row(coding: Coding) -> dict:
@@ -64,13 +75,15 @@ def coding_row(coding: Coding) -> dict:
 
 def coding_rows(codings: Iterable[tuple], evidence: Iterable[tuple]) -> list[dict]:
     """`coding_row`s from plain values: `codings` from `Coding.objects.for_matrix_rows()`, in
-    its order, `evidence` from `Evidence.objects.for_matrix_rows()` (by coding and position).
-    `coded_at` is then the database's text of the time, which sorts as the time does."""
+    its order, `evidence` from `Evidence.objects.for_matrix_rows()` (by coding and position,
+    as the reader may see it). `coded_at` is then the database's text of the time, which
+    sorts as the time does."""
     by_coding: dict[int, list[dict]] = defaultdict(list)
-    for coding, pk, kind, text, locator, source in evidence:
+    for coding, pk, visibility, kind, text, locator, source in evidence:
         by_coding[coding].append(
             {
                 "id": pk,
+                "visibility": visibility,
                 "kind": kind,
                 "text": text,
                 "locator": locator,
@@ -235,7 +248,7 @@ def matrix_flat_rows(matrix: dict) -> list[dict]:
                     "perspective": cell["perspective"],
                     "evidence_count": cell["evidence_count"],
                     "coders": "; ".join(cell["coders"]),
-                    "evidence": " | ".join(f"{item['text']} ({item['citation']})" for item in cell["evidence"]),
+                    "evidence": " | ".join(evidence_line(item) for item in cell["evidence"]),
                     "agreement": (cell.get("agreement") or {}).get("status", ""),
                 }
             )
@@ -727,10 +740,11 @@ def portfolio_flat_rows(grid: dict) -> list[dict]:
 
 
 def quote_rows(evidence: Iterable) -> Iterator[dict]:
-    """Evidence items (from `Evidence.objects.for_quote_table()`) as the quote table's rows:
-    {"city", "city_slug", "country" (empty for a network as a whole), "network",
-    "network_slug", "code", "code_name", "code_kind", "salience", "salience_label",
-    "outcome", "perspective", "perspective_label", "coder", "kind" (quote or paraphrase), "text",
+    """Evidence items (from `Evidence.objects.for_quote_table(reader)`) as the quote table's
+    rows, as the reader may see them: {"city", "city_slug", "country" (empty for a network as
+    a whole), "network", "network_slug", "code", "code_name", "code_kind", "salience",
+    "salience_label", "outcome", "perspective", "perspective_label", "coder", "kind" (quote or
+    paraphrase), "visibility", "text" (empty for restricted evidence the reader may not see),
     "original_text", "language", "source" (the source's full citation), "source_label",
     "locator", "evidence_id", "coding_id"}. A generator, so a download can stream."""
     for item in evidence:
@@ -751,13 +765,14 @@ def quote_rows(evidence: Iterable) -> Iterator[dict]:
             "perspective": coding.perspective,
             "perspective_label": coding.get_perspective_display(),
             "coder": coding.coder.name,
-            "kind": item.kind,
-            "text": item.text,
-            "original_text": item.original_text,
+            "kind": item.shown_kind,
+            "visibility": item.visibility,
+            "text": item.shown_text,
+            "original_text": item.shown_original_text,
             "language": item.language,
             "source": item.source.citation,
             "source_label": str(item.source),
-            "locator": item.locator,
+            "locator": item.shown_locator,
             "evidence_id": item.pk,
             "coding_id": coding.pk,
         }

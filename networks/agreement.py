@@ -166,8 +166,9 @@ def percent_agreement(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | Non
 
 
 def coding_rows(codings: Iterable) -> list[dict]:
-    """Coding instances (from `Coding.objects.for_agreement()`: city, network, code, coder
-    joined, evidence with source prefetched) as the plain rows this module works on."""
+    """Coding instances (from `Coding.objects.for_agreement(reader)`: city, network, code, coder
+    joined, evidence with source prefetched as the reader may see it) as the plain rows this
+    module works on."""
     return [
         {
             "id": coding.pk,
@@ -182,7 +183,13 @@ def coding_rows(codings: Iterable) -> list[dict]:
             "note": coding.note,
             "coded_at": coding.coded_at.isoformat() if coding.coded_at else "",
             "evidence": [
-                {"kind": item.kind, "text": item.text, "citation": item.citation} for item in coding.evidence.all()
+                {
+                    "visibility": item.visibility,
+                    "kind": item.shown_kind,
+                    "text": item.shown_text,
+                    "citation": item.shown_citation,
+                }
+                for item in coding.evidence.all()
             ],
         }
         for coding in codings

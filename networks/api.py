@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError, Q, QuerySet
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.template import engines
+from django.utils.cache import parse_etags
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
@@ -26,7 +27,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
@@ -36,7 +37,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from networks import aggregates, agreement, filters
+from networks import aggregates, agreement, concurrency, filters
 from networks.caching import cached_response
 from networks.citations import citation_for
 from networks.models import (
@@ -67,6 +68,7 @@ from networks.serializers import (
     AgreementSerializer,
     CodeSerializer,
     CodingSerializer,
+    EditConflictSerializer,
     EngagementObservationSerializer,
     ErrorSerializer,
     FacetsSerializer,
@@ -81,6 +83,7 @@ from networks.serializers import (
     SubNetworkSerializer,
     ValidationErrorSerializer,
 )
+from networks.visibility import Reader, can_see_restricted
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 ID_PATTERN = r"[0-9]{1,18}"
@@ -130,10 +133,39 @@ class ApiSearchFilter(SearchFilter):
         return terms
 
 
+class CodingSearchFilter(ApiSearchFilter):
+    """`ApiSearchFilter` over a coding's own search fields and the text of its evidence as the
+    reader may see it (`Evidence.objects.for_reader().matching()`): a search must not find
+    codings by words of restricted evidence, or it would tell what that evidence says."""
+
+    def filter_queryset(self, request, queryset, view):
+        terms = self.get_search_terms(request)
+        if not terms:
+            return queryset
+        for term in terms:
+            match = Q(pk__in=Evidence.objects.for_reader(request.user).matching(term).values("coding"))
+            for field in self.get_search_fields(view, request):
+                match |= Q(**{f"{field}__icontains": term})
+            queryset = queryset.filter(match)
+        return queryset
+
+
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Other records refer to this one; change or delete them first."
     default_code = "conflict"
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record has changed since the version named in If-Match."
+    default_code = "precondition_failed"
+
+
+class EditConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The record has changed since the `updated_at` sent."
+    default_code = "edit_conflict"
 
 
 class ApiPagination(PageNumberPagination):
@@ -223,7 +255,32 @@ class ApiAutoSchema(AutoSchema):
             errors["409"] = OpenApiResponse(
                 ErrorSerializer, "Conflict: other records refer to this one (e.g. a city's memberships)."
             )
+        if self.version_checked_action() in ("update", "partial_update", "destroy"):
+            errors["412"] = OpenApiResponse(
+                EditConflictSerializer,
+                "Precondition failed: the record was saved after the version named in If-Match; nothing "
+                "was saved. Read it again and redo the change on what it is now.",
+            )
+        if self.version_checked_action() in ("update", "partial_update"):
+            errors["409"] = OpenApiResponse(
+                EditConflictSerializer,
+                "Conflict: the record was saved after the `updated_at` sent in the body; nothing was "
+                "saved. Read it again and redo the change on what it is now.",
+            )
         return errors
+
+    def version_checked_action(self) -> str | None:
+        """The viewset action, on a resource whose writes can name the version they change."""
+        return self.view.action if isinstance(self.view, VersionCheckedViewSet) else None
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        action = self.version_checked_action()
+        if action in ("update", "partial_update", "destroy"):
+            parameters = [*parameters, IF_MATCH]
+        if action in ("create", "retrieve", "update", "partial_update"):
+            parameters = [*parameters, ETAG]
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -235,6 +292,24 @@ class ApiAutoSchema(AutoSchema):
                     "schema": {"type": "string", "description": "CSV: `#` comment lines, a header row, rows."}
                 }
         return responses
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag of the record as you read it: the change or delete is made only if nobody has "
+    "saved the record since, else 412. Leave it out to write unconditionally.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[200, 201],
+    description="The record's version (its id and `updated_at`); send it back in If-Match when changing "
+    "or deleting the record.",
+)
 
 
 def api_citation(request, attribution: list[str]) -> dict:
@@ -265,10 +340,17 @@ CODING_NOTE = (
 
 
 def count_by(queryset: QuerySet, path: str, dimension: str) -> list[dict]:
-    """Rows of `queryset` counted by the value at `path`, as `facet_counts` wants them."""
-    rows = (
-        queryset.model.objects.filter(pk__in=queryset.values("pk")).values(path).annotate(count=Count("pk")).order_by()
-    )
+    """Rows of `queryset` counted by the value at `path` (a field, or one of the queryset's
+    annotations, e.g. the evidence kind a reader is shown), as `facet_counts` wants them."""
+    if path in queryset.query.annotations:
+        rows = queryset.order_by().values(path).annotate(count=Count("pk"))
+    else:
+        rows = (
+            queryset.model.objects.filter(pk__in=queryset.values("pk"))
+            .values(path)
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
     return aggregates.facet_counts(({dimension: row[path], "count": row["count"]} for row in rows), dimension)
 
 
@@ -303,12 +385,29 @@ class ApiViewSet(viewsets.ModelViewSet):
     def wants_csv(self) -> bool:
         return getattr(self.request.accepted_renderer, "format", None) == "csv"
 
+    # Whether a JSON page of the list is the same for every reader, and so may be kept in
+    # networks.caching while the data are unchanged (not for lists showing evidence text,
+    # which depends on the reader's permissions).
+    cache_pages = False
+
     def list(self, request, *args, **kwargs):
+        if self.cache_pages and getattr(request.accepted_renderer, "format", None) == "json":
+            return cached_response(request, self.rendered_list, variant=request.accepted_media_type)
+        return self.list_response()
+
+    def list_response(self) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         if self.wants_csv():
             return self.csv_download(queryset)
         page = self.paginate_queryset(queryset)
         return self.paginator.get_paginated_response(self.page_data(page), attribution=self.attribution(queryset))
+
+    def rendered_list(self) -> HttpResponse:
+        """The JSON list response, rendered (what networks.caching keeps)."""
+        response = self.list_response()
+        renderer = self.request.accepted_renderer
+        body = renderer.render(response.data, self.request.accepted_media_type, self.get_renderer_context())
+        return HttpResponse(body, content_type=renderer.media_type, status=response.status_code)
 
     def page_data(self, page: list) -> list[dict]:
         """One page of the list as the serializer represents it."""
@@ -382,6 +481,89 @@ class ApiViewSet(viewsets.ModelViewSet):
         )
 
 
+class VersionCheckedViewSet(ApiViewSet):
+    """A resource whose changes can name the version they are based on, so that a second
+    editor is told the record changed meanwhile instead of overwriting it (networks.concurrency).
+
+    Reading one record, creating or changing it answers with its version in `ETag`. A change
+    or delete that sends it back in `If-Match` is refused with 412 if the record has been saved
+    since; a change may instead send back the `updated_at` it read, refused with 409. The check
+    and the save are one transaction that starts by claiming the row (`concurrency.claim`). A
+    write naming no version is made unconditionally, as before."""
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return Response(self.get_serializer(instance).data, headers={"ETag": self.etag(instance)})
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.validated_data.pop("updated_at", None)  # a new record has no version to check
+        self.perform_create(serializer)
+        headers = {**self.get_success_headers(serializer.data), "ETag": self.etag(serializer.instance)}
+        return Response(serializer.data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if_match = self.check_if_match(request, instance)  # before the body is read, as HTTP asks
+        serializer = self.get_serializer(instance, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        based_on = serializer.validated_data.pop("updated_at", None)
+        if based_on is not None and based_on != instance.updated_at:
+            raise self.refusal(EditConflict, instance)
+        refusal = PreconditionFailed if if_match else EditConflict if based_on is not None else None
+        with transaction.atomic():
+            if refusal is not None:
+                self.claim(instance, refusal)
+            self.perform_update(serializer)
+        return Response(serializer.data, headers={"ETag": self.etag(serializer.instance)})
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if_match = self.check_if_match(request, instance)
+        with transaction.atomic():
+            if if_match:
+                self.claim(instance, PreconditionFailed)
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @staticmethod
+    def etag(instance) -> str:
+        return concurrency.etag(instance.pk, instance.updated_at)
+
+    def check_if_match(self, request, instance) -> bool:
+        """Whether If-Match names a version (not `*`); 412 if none of those it names is the record's."""
+        header = request.headers.get("If-Match")
+        if header is None or parse_etags(header) == ["*"]:
+            return False
+        if self.etag(instance) not in parse_etags(header):
+            raise self.refusal(PreconditionFailed, instance)
+        return True
+
+    def claim(self, instance, refusal: type[APIException]) -> None:
+        try:
+            concurrency.claim(type(instance), instance.pk, instance.updated_at)
+        except concurrency.EditConflict:
+            raise self.refusal(refusal, instance) from None
+
+    @staticmethod
+    def refusal(exception: type[APIException], instance) -> APIException:
+        """The 412 or 409 naming who saved the record since and its version now (404 if it is gone)."""
+        change = concurrency.latest_change(type(instance), instance.pk)
+        if change is None:
+            return NotFound()
+        send = "the new ETag in If-Match" if exception is PreconditionFailed else "the new updated_at"
+        message = concurrency.conflict_message(type(instance), change, since="read it")
+        return exception(
+            {
+                "detail": f"{message} Nothing was saved: read it again, redo your change on what it is now "
+                f"and send it with {send}.",
+                "current_etag": concurrency.etag(instance.pk, change.updated_at),
+                "current_updated_at": DATETIME.to_representation(change.updated_at),
+            }
+        )
+
+
 class FacetQuerySerializer(serializers.Serializer):
     dimension = serializers.CharField()
 
@@ -433,6 +615,7 @@ def resource_schema(plural: str, singular: str, key: str):
 class NetworkViewSet(ApiViewSet):
     """International city networks, with their member and coding counts."""
 
+    cache_pages = True
     serializer_class = NetworkSerializer
     filterset_class = filters.NetworkFilter
     search_fields = ["name", "acronym", "description"]
@@ -450,9 +633,10 @@ class NetworkViewSet(ApiViewSet):
 
 
 @resource_schema("membership spells", "membership spell", "id")
-class MembershipViewSet(ApiViewSet):
+class MembershipViewSet(VersionCheckedViewSet):
     """Membership spells: which place was a member of which network, when, and by which source."""
 
+    cache_pages = True
     serializer_class = MembershipSerializer
     filterset_class = filters.MembershipFilter
     search_fields = ["city__name", "network__name", "network__acronym", "note"]
@@ -635,6 +819,7 @@ def membership_csv_blocks(spells, networks: dict[int, str], sources: dict[int, s
 class SubNetworkViewSet(ApiViewSet):
     """The parts of a network where work happens: forums, working groups, platforms, offices."""
 
+    cache_pages = True
     serializer_class = SubNetworkSerializer
     filterset_class = filters.SubNetworkFilter
     search_fields = ["name", "description"]
@@ -654,6 +839,7 @@ class SubNetworkViewSet(ApiViewSet):
 class ParticipationViewSet(ApiViewSet):
     """Which unit of a city (a department, politicians, a role) takes part in which network or sub-network."""
 
+    cache_pages = True
     serializer_class = ParticipationSerializer
     filterset_class = filters.ParticipationFilter
     search_fields = ["unit", "note", "city__name", "subnetwork__name"]
@@ -679,6 +865,7 @@ class CodeViewSet(ApiViewSet):
     """The codebook: network functions and logics of participation, by code. A code is looked up
     in the current codebook version unless `?version=<label>` names another."""
 
+    cache_pages = True
     serializer_class = CodeSerializer
     filterset_class = filters.CodeFilter
     search_fields = ["code", "name", "definition"]
@@ -723,13 +910,15 @@ class SourceViewSet(ApiViewSet):
 
 
 @resource_schema("codings", "coding", "id")
-class CodingViewSet(ApiViewSet):
+class CodingViewSet(VersionCheckedViewSet):
     """Codes applied to a city's use of a network (or, with no city, to what a network as a whole
     offers), each with its evidence. `search` looks in names and in the evidence text."""
 
     serializer_class = CodingSerializer
     filterset_class = filters.CodingFilter
-    search_fields = ["city__name", "network__name", "code__name", "note", "evidence__text", "evidence__original_text"]
+    filter_backends = [DjangoFilterBackend, CodingSearchFilter]
+    # And the evidence text the reader may see (CodingSearchFilter).
+    search_fields = ["city__name", "network__name", "code__name", "note"]
     resource = "codings"
     attribution_note = CODING_NOTE
     facet_dimensions = {
@@ -745,7 +934,7 @@ class CodingViewSet(ApiViewSet):
     }
 
     def get_queryset(self):
-        return Coding.objects.for_list()
+        return Coding.objects.for_list(self.request.user)
 
     def attribution_sources(self, queryset):
         return evidence_sources(queryset)
@@ -759,7 +948,7 @@ class CodingViewSet(ApiViewSet):
         return {
             **data,
             "evidence_count": len(evidence),
-            "evidence": [f"{item['text']} ({item['citation']})" for item in evidence],
+            "evidence": [aggregates.evidence_line(item) for item in evidence],
             "evidence_ids": [item["id"] for item in evidence],
         }
 
@@ -768,6 +957,7 @@ class CodingViewSet(ApiViewSet):
 class EngagementObservationViewSet(ApiViewSet):
     """How engaged a city was in a network at a date, as a source reports it."""
 
+    cache_pages = True
     serializer_class = EngagementObservationSerializer
     filterset_class = filters.EngagementObservationFilter
     search_fields = ["note", "city__name", "network__name"]
@@ -783,18 +973,19 @@ class EngagementObservationViewSet(ApiViewSet):
         return queryset.values("source")
 
 
-def values_matrix(network: Network | None = None, cities: list[str] | None = None) -> dict:
-    """`comparison_matrix` of `Coding.objects.for_matrix(network, cities)`, built from plain
-    values: a network's matrix may hold 50,000 codings, too many to build model instances for.
-    Three queries: codings, their evidence, the codebook."""
+def values_matrix(network: Network | None = None, cities: list[str] | None = None, reader: Reader = None) -> dict:
+    """`comparison_matrix` of `Coding.objects.for_matrix(network, cities, reader)`, built from
+    plain values: a network's matrix may hold 50,000 codings, too many to build model instances
+    for. The evidence is as `reader` may see it (None: the public). Three queries: codings,
+    their evidence, the codebook."""
     codings = Coding.objects.for_matrix_rows(network, cities)
-    rows = aggregates.coding_rows(codings, Evidence.objects.for_matrix_rows(codings))
+    rows = aggregates.coding_rows(codings, Evidence.objects.for_matrix_rows(codings, reader))
     return aggregates.comparison_matrix_from_rows(rows, Code.objects.current())
 
 
-def agreed_matrix(network: Network | None = None, cities: list[str] | None = None) -> dict:
+def agreed_matrix(network: Network | None = None, cities: list[str] | None = None, reader: Reader = None) -> dict:
     """`values_matrix` with agreement marks (`agreement.matrix_with_agreement`)."""
-    return agreement.matrix_with_agreement(values_matrix(network, cities))
+    return agreement.matrix_with_agreement(values_matrix(network, cities, reader))
 
 
 class MatrixView(GenericAPIView):
@@ -831,23 +1022,26 @@ class MatrixView(GenericAPIView):
                 )
                 return HttpResponse(body, content_type=renderer.media_type)
 
+            if can_see_restricted(request.user):
+                return build()  # never shared through the cache: it holds text others may not read
             return cached_response(request, build, variant=request.accepted_media_type)
         if getattr(renderer, "format", None) == "csv":
-            matrix, attribution = self.matrix(network, cities)
+            matrix, attribution = self.matrix(request, network, cities)
             comments = attribution_lines("comparison matrix", request.build_absolute_uri(), attribution)
             rows = aggregates.matrix_flat_rows(matrix)
             return csv_response(rows, columns=MATRIX_COLUMNS, comments=comments, filename="matrix")
         return Response(self.matrix_data(request, network, cities))
 
-    def matrix(self, network: Network | None, cities: list[str]) -> tuple[dict, list[str]]:
-        """The matrix with agreement marks, and its attribution lines."""
+    def matrix(self, request, network: Network | None, cities: list[str]) -> tuple[dict, list[str]]:
+        """The matrix with agreement marks, with evidence as the request's user may see it, and
+        its attribution lines."""
         codings = Coding.objects.for_matrix_rows(network, cities).values("pk")
         attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
-        return agreed_matrix(network, cities), attribution
+        return agreed_matrix(network, cities, reader=request.user), attribution
 
     def matrix_data(self, request, network: Network | None, cities: list[str]) -> dict:
         """The JSON body: the matrix with the network and cities asked for, attribution, citation."""
-        matrix, attribution = self.matrix(network, cities)
+        matrix, attribution = self.matrix(request, network, cities)
         network_ref = {"slug": network.slug, "name": network.name, "acronym": network.acronym} if network else None
         return {
             "network": network_ref,
@@ -866,7 +1060,14 @@ class EvidenceViewSet(ApiViewSet):
 
     serializer_class = QuoteSerializer
     filterset_class = filters.EvidenceFilter
-    search_fields = ["text", "original_text", "coding__city__name", "coding__network__name", "source__label"]
+    # The text and original text as the reader may see them (annotations of for_quote_table()).
+    search_fields = [
+        "shown_text",
+        "shown_original_text",
+        "coding__city__name",
+        "coding__network__name",
+        "source__label",
+    ]
     resource = "evidence"
     attribution_note = CODING_NOTE
     http_method_names = READ_ONLY_METHODS
@@ -874,13 +1075,14 @@ class EvidenceViewSet(ApiViewSet):
         "network": "coding__network__slug",
         "city": "coding__city__slug",
         "code": "coding__code__code",
-        "kind": "kind",
+        "kind": "shown_kind",
+        "visibility": "visibility",
         "coder": "coding__coder__name",
         "source": "source",
     }
 
     def get_queryset(self):
-        return Evidence.objects.for_quote_table()
+        return Evidence.objects.for_quote_table(self.request.user)
 
     def attribution_sources(self, queryset):
         return queryset.values("source")
@@ -928,7 +1130,7 @@ class AgreementView(GenericAPIView):
         query = AgreementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         network = query.validated_data.get("network")
-        codings = Coding.objects.for_agreement(network)
+        codings = Coding.objects.for_agreement(network, reader=request.user)
         columns = aggregates.code_columns(Code.objects.current())
         summary = agreement.agreement_summary(
             agreement.coding_rows(codings), codes=[column["code"] for column in columns]

@@ -653,4 +653,9 @@ def table(report: dict) -> str:
         "cache emptied before each request, as after a write. Targets are judged on p50."
     )
     lines.append(f"{met} of {len(report['results'])} cases meet every target.")
+    if environment["database"] != "postgresql":
+        lines.append(
+            "The targets are set for PostgreSQL, the production database; on "
+            f"{environment['database']} (no response cache) the figures are for comparison."
+        )
     return "\n".join(lines)

@@ -332,13 +332,16 @@ class CodingFilter(ApiFilterSet):
         fields: list[str] = []
 
     def filter_evidence(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        lookup = {"source": "source_id__in", "evidence_kind": "kind__in"}[name]
-        return queryset.filter(pk__in=Evidence.objects.filter(**{lookup: value}).values("coding"))
+        # The kind as the reader is shown it: paraphrase-only evidence is a paraphrase to the public.
+        lookup = {"source": "source_id__in", "evidence_kind": "shown_kind__in"}[name]
+        reader = self.request.user if self.request is not None else None
+        return queryset.filter(pk__in=Evidence.objects.for_reader(reader).filter(**{lookup: value}).values("coding"))
 
 
 class EvidenceFilter(ApiFilterSet):
     """The quote table's filters (/quotes/ and /api/v1/evidence/): the codings' filters
-    applied to each item's coding, plus the item's own kind and source."""
+    applied to each item's coding, plus the item's own kind and source. The kind and the
+    locator are those the reader is shown (`Evidence.objects.for_quote_table(reader)`)."""
 
     network = values_filter("coding__network__slug", NETWORK_HELP)
     city = values_filter("coding__city__slug", CITY_HELP)
@@ -355,7 +358,10 @@ class EvidenceFilter(ApiFilterSet):
     outcome = choices_filter("coding__outcome", Coding.Outcome.choices, "Whether the city says it gets it.")
     perspective = choices_filter("coding__perspective", Coding.Perspective.choices, "Whose view the coding records.")
     coder = values_filter("coding__coder__name", "Coder name.")
-    kind = choices_filter("kind", Evidence.Kind.choices, "Quote or paraphrase.")
+    kind = choices_filter("shown_kind", Evidence.Kind.choices, "Quote or paraphrase.")
+    visibility = choices_filter(
+        "visibility", Evidence.Visibility.choices, "Public quote, paraphrase only or restricted."
+    )
     source = values_filter("source_id", SOURCE_HELP, value_type="integer")
     language = values_filter("language", "Language of the original text, e.g. `da`.")
     ordering = filters.OrderingFilter(
@@ -364,7 +370,7 @@ class EvidenceFilter(ApiFilterSet):
             ("coding__city__name", "city"),
             ("coding__code__position", "code"),
             ("coding__salience", "salience"),
-            ("locator", "locator"),
+            ("shown_locator", "locator"),
         ],
         help_text="Sort order, comma separated; prefix a field with `-` to reverse it.",
     )

@@ -13,13 +13,14 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cities.models import City
+from networks.visibility import Reader, can_see_restricted
 
 
 class DatePrecision(models.TextChoices):
@@ -176,9 +177,10 @@ class NetworkQuerySet(models.QuerySet):
             Prefetch("subnetworks", queryset=SubNetwork.objects.select_related("parent")),
         )
 
-    def for_profile(self) -> "NetworkQuerySet":
+    def for_profile(self, reader: "Reader" = None) -> "NetworkQuerySet":
         """`for_detail()` plus `memberships` (with city and source, by member name) and
-        `codings` (the network's own and its members', with city, code, coder and evidence)."""
+        `codings` (the network's own and its members', with city, code, coder and evidence
+        as `reader` may see it)."""
         return self.for_detail().prefetch_related(
             Prefetch(
                 "memberships",
@@ -186,7 +188,7 @@ class NetworkQuerySet(models.QuerySet):
             ),
             Prefetch(
                 "codings",
-                queryset=Coding.objects.with_evidence().order_by("code__kind", "code__position", "city__name"),
+                queryset=Coding.objects.with_evidence(reader).order_by("code__kind", "code__position", "city__name"),
             ),
         )
 
@@ -698,8 +700,8 @@ class Coder(models.Model):
 
 
 class CodingQuerySet(models.QuerySet):
-    def for_city(self, city: City) -> "CodingQuerySet":
-        return self.filter(city=city).with_evidence().order_by("network__name", "code__kind", "code__position")
+    def for_city(self, city: City, reader: "Reader" = None) -> "CodingQuerySet":
+        return self.filter(city=city).with_evidence(reader).order_by("network__name", "code__kind", "code__position")
 
     def for_network_as_whole(self, network: Network) -> "CodingQuerySet":
         return self.filter(network=network, city__isnull=True)
@@ -725,15 +727,20 @@ class CodingQuerySet(models.QuerySet):
             .order_by()
         )
 
-    def for_matrix(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
+    def for_matrix(
+        self, network: Network | None = None, cities: list[str] | None = None, reader: "Reader" = None
+    ) -> "CodingQuerySet":
         """Codings of cities' use (not of networks as a whole) for the comparison matrix,
-        optionally in one network and for some city slugs, with evidence prefetched."""
+        optionally in one network and for some city slugs, with evidence as `reader` may see
+        it prefetched."""
         codings = self.filter(city__isnull=False)
         if network is not None:
             codings = codings.filter(network=network)
         if cities:
             codings = codings.filter(city__slug__in=cities)
-        return codings.with_evidence().order_by("city__name", "network__name", "code__kind", "code__position", "pk")
+        return codings.with_evidence(reader).order_by(
+            "city__name", "network__name", "code__kind", "code__position", "pk"
+        )
 
     def for_matrix_rows(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
         """`for_matrix()`'s codings as plain tuples for `aggregates.coding_rows` (no model is
@@ -763,21 +770,23 @@ class CodingQuerySet(models.QuerySet):
             "coder__name",
         )
 
-    def with_evidence(self) -> "CodingQuerySet":
-        """Joins city, network, code and coder; prefetches `evidence` with its source."""
+    def with_evidence(self, reader: "Reader" = None) -> "CodingQuerySet":
+        """Joins city, network, code and coder; prefetches `evidence` with its source, as
+        `reader` may see it (`Evidence.objects.for_reader()`: None is the public)."""
+        evidence = Evidence.objects.for_reader(reader).select_related("source").order_by("position", "pk")
         return self.select_related("city", "network", "code", "coder").prefetch_related(
-            Prefetch("evidence", queryset=Evidence.objects.select_related("source").order_by("position", "pk"))
+            Prefetch("evidence", queryset=evidence)
         )
 
-    def for_list(self) -> "CodingQuerySet":
-        """`with_evidence()`, by network, city, code kind and position."""
-        return self.with_evidence().order_by("network__name", "city__name", "code__kind", "code__position")
+    def for_list(self, reader: "Reader" = None) -> "CodingQuerySet":
+        """`with_evidence(reader)`, by network, city, code kind and position."""
+        return self.with_evidence(reader).order_by("network__name", "city__name", "code__kind", "code__position")
 
-    def with_evidence_matching(self, query: str) -> "CodingQuerySet":
-        """Codings with evidence whose text, original text or source label contains `query`.
-        Joins city, network, code and coder; prefetches only the matching `evidence`."""
-        match = Q(text__icontains=query) | Q(original_text__icontains=query) | Q(source__label__icontains=query)
-        evidence = Evidence.objects.filter(match)
+    def with_evidence_matching(self, query: str, reader: "Reader" = None) -> "CodingQuerySet":
+        """Codings with evidence whose text, original text or source label, as `reader` may
+        see them, contains `query`. Joins city, network, code and coder; prefetches only the
+        matching `evidence` (`Evidence.objects.for_reader()`)."""
+        evidence = Evidence.objects.for_reader(reader).matching(query)
         return (
             self.filter(pk__in=evidence.values("coding"))
             .select_related("city", "network", "code", "coder")
@@ -787,9 +796,11 @@ class CodingQuerySet(models.QuerySet):
             .order_by("network__name", "city__name", "code__kind", "code__position")
         )
 
-    def for_export(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
+    def for_export(
+        self, network: Network | None = None, cities: list[str] | None = None, reader: "Reader" = None
+    ) -> "CodingQuerySet":
         """Codings for a REFI-QDA export: cities' and (unless `cities` is given) networks'
-        own, optionally in one network and for some city slugs; `with_evidence()`, in a
+        own, optionally in one network and for some city slugs; `with_evidence(reader)`, in a
         stable order (network, city with the network as a whole first, code, perspective,
         coder)."""
         codings = self
@@ -797,14 +808,16 @@ class CodingQuerySet(models.QuerySet):
             codings = codings.filter(network=network)
         if cities:
             codings = codings.filter(city__slug__in=cities)
-        return codings.with_evidence().order_by(
+        return codings.with_evidence(reader).order_by(
             "network__slug", F("city__slug").asc(nulls_first=True), "code__code", "perspective", "coder__name", "pk"
         )
 
-    def for_agreement(self, network: Network | None = None, cities: list[str] | None = None) -> "CodingQuerySet":
+    def for_agreement(
+        self, network: Network | None = None, cities: list[str] | None = None, reader: "Reader" = None
+    ) -> "CodingQuerySet":
         """Codings to compare coders on, as `for_export()`: `agreement.coding_rows()` turns
         them into the rows `networks.agreement` works on."""
-        return self.for_export(network=network, cities=cities)
+        return self.for_export(network=network, cities=cities, reader=reader)
 
 
 class Coding(models.Model):
@@ -899,9 +912,28 @@ class Coding(models.Model):
 
 
 class EvidenceQuerySet(models.QuerySet):
-    def for_matrix_rows(self, codings: "CodingQuerySet") -> "EvidenceQuerySet":
-        """The evidence of `codings` as plain tuples for `aggregates.coding_rows`: (coding id,
-        id, kind, text, locator, the source as `str(source)` shows it), by coding and position."""
+    def for_reader(self, reader: "Reader" = None) -> "EvidenceQuerySet":
+        """Adds what `reader` may see of each item (networks.visibility; None is the public):
+        `shown_kind`, `shown_text`, `shown_original_text`, `shown_locator` and
+        `shown_paraphrase`. For a reader with the permission they are the stored values. For
+        anyone else, paraphrase-only evidence shows its public paraphrase as a paraphrase and no
+        original text; restricted evidence shows its kind and nothing else (empty text, original
+        text, locator and paraphrase). The database masks the values, and the verbatim columns
+        are not even fetched, so no page or export built from this can show them."""
+        if can_see_restricted(reader):
+            return self.annotate(
+                shown_kind=F("kind"),
+                shown_text=F("text"),
+                shown_original_text=F("original_text"),
+                shown_locator=F("locator"),
+                shown_paraphrase=F("public_paraphrase"),
+            )
+        return self.defer("text", "original_text", "public_paraphrase").annotate(**masked_evidence())
+
+    def for_matrix_rows(self, codings: "CodingQuerySet", reader: "Reader" = None) -> "EvidenceQuerySet":
+        """The evidence of `codings` as plain tuples for `aggregates.coding_rows`, as `reader`
+        may see it (`for_reader`): (coding id, id, visibility, kind, text, locator, the source
+        as `str(source)` shows it), by coding and position."""
         source = Case(
             When(source__label="", then=Substr("source__citation", 1, 80)),
             default=F("source__label"),
@@ -909,32 +941,73 @@ class EvidenceQuerySet(models.QuerySet):
         )
         return (
             self.filter(coding__in=codings.values("pk"))
+            .for_reader(reader)
             .order_by("coding_id", "position", "pk")
-            .values_list("coding_id", "id", "kind", "text", "locator", source)
+            .values_list("coding_id", "id", "visibility", "shown_kind", "shown_text", "shown_locator", source)
         )
 
-    def for_quote_table(self) -> "EvidenceQuerySet":
-        """Every evidence item with its coding's city, network, code and coder and its source
-        joined (one query), by network, city (the network as a whole first), code kind and
-        position, then the evidence's own order."""
-        return self.select_related(
-            "coding__city", "coding__network", "coding__code", "coding__coder", "source"
-        ).order_by(
-            "coding__network__name",
-            F("coding__city__name").asc(nulls_first=True),
-            "coding__code__kind",
-            "coding__code__position",
-            "coding__perspective",
-            "coding__coder__name",
-            "position",
-            "pk",
+    def for_quote_table(self, reader: "Reader" = None) -> "EvidenceQuerySet":
+        """Every evidence item as `reader` may see it (`for_reader`) with its coding's city,
+        network, code and coder and its source joined (one query), by network, city (the
+        network as a whole first), code kind and position, then the evidence's own order."""
+        return (
+            self.for_reader(reader)
+            .select_related("coding__city", "coding__network", "coding__code", "coding__coder", "source")
+            .order_by(
+                "coding__network__name",
+                F("coding__city__name").asc(nulls_first=True),
+                "coding__code__kind",
+                "coding__code__position",
+                "coding__perspective",
+                "coding__coder__name",
+                "position",
+                "pk",
+            )
         )
+
+    def matching(self, query: str) -> "EvidenceQuerySet":
+        """Items of a `for_reader()` queryset whose shown text, shown original text or source
+        label contains `query`: a search never finds words a reader may not read."""
+        return self.filter(
+            Q(shown_text__icontains=query) | Q(shown_original_text__icontains=query) | Q(source__label__icontains=query)
+        )
+
+
+def masked_evidence() -> dict[str, models.Expression]:
+    """The `shown_*` values of `EvidenceQuerySet.for_reader()` for a reader without the
+    permission to see restricted evidence. Anything but public evidence is masked, so a
+    visibility added later stays hidden until it is given a rule here."""
+    public = Q(visibility=Evidence.Visibility.PUBLIC)
+    paraphrase = Q(visibility=Evidence.Visibility.PARAPHRASE_ONLY)
+    text, char = models.TextField(), models.CharField()
+    return {
+        "shown_kind": Case(When(paraphrase, then=Value("paraphrase")), default=F("kind"), output_field=char),
+        "shown_text": Case(
+            When(public, then=F("text")),
+            When(paraphrase, then=F("public_paraphrase")),
+            default=Value(""),
+            output_field=text,
+        ),
+        "shown_original_text": Case(When(public, then=F("original_text")), default=Value(""), output_field=text),
+        "shown_locator": Case(When(public | paraphrase, then=F("locator")), default=Value(""), output_field=char),
+        "shown_paraphrase": Case(
+            When(public | paraphrase, then=F("public_paraphrase")), default=Value(""), output_field=text
+        ),
+    }
+
+
+PARAPHRASE_NEEDED = "Paraphrase-only evidence needs the public paraphrase that may be shown."
 
 
 class Evidence(models.Model):
     class Kind(models.TextChoices):
         QUOTE = "quote", "Quote"
         PARAPHRASE = "paraphrase", "Paraphrase"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public quote"
+        PARAPHRASE_ONLY = "paraphrase", "Paraphrase only"
+        RESTRICTED = "restricted", "Restricted"
 
     coding = models.ForeignKey(Coding, on_delete=models.CASCADE, related_name="evidence")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
@@ -944,12 +1017,24 @@ class Evidence(models.Model):
     original_text = models.TextField(blank=True, help_text="The passage in the source's own language.")
     language = models.CharField(max_length=10, blank=True, help_text="Language of the original text, e.g. da.")
     position = models.PositiveSmallIntegerField(default=0)
+    visibility = models.CharField(
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        help_text="Public: anyone may read the text. Paraphrase only: others read the public paraphrase. "
+        "Restricted (e.g. a confidential interview): others see only that it exists. Editors read every text.",
+    )
+    public_paraphrase = models.TextField(
+        blank=True,
+        help_text="The wording that may be shown where the text may not: needed for paraphrase-only evidence.",
+    )
 
     objects = EvidenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "evidence"
+        permissions = [("view_restricted_evidence", "Can see restricted and paraphrase-only evidence verbatim")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["quote", "paraphrase"]),
@@ -966,14 +1051,39 @@ class Evidence(models.Model):
                 name="networks_evidence_no_duplicate",
                 violation_error_message="This coding already has this evidence from this source.",
             ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["public", "paraphrase", "restricted"]),
+                name="networks_evidence_visibility_valid",
+                violation_error_message="Evidence is public, paraphrase only or restricted.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(visibility="paraphrase") | ~Q(public_paraphrase=""),
+                name="networks_evidence_paraphrase_given",
+                violation_error_message=PARAPHRASE_NEEDED,
+            ),
         ]
 
     def __str__(self) -> str:
+        # Read in the admin and its history by people who may not see restricted text.
+        if self.visibility != self.Visibility.PUBLIC:
+            return f"{self.get_kind_display()} from {self.source} ({self.get_visibility_display().lower()})"
         return f"{self.get_kind_display()} from {self.source}: {self.text[:60]}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        # The constraint's rule, reported under the field it is about (forms and the API show it there).
+        if self.visibility == self.Visibility.PARAPHRASE_ONLY and not self.public_paraphrase.strip():
+            raise ValidationError({"public_paraphrase": PARAPHRASE_NEEDED})
 
     @property
     def citation(self) -> str:
         return f"{self.source}, {self.locator}" if self.locator else str(self.source)
+
+    @property
+    def shown_citation(self) -> str:
+        """`citation` with the locator the reader may see (from `for_reader()`)."""
+        return f"{self.source}, {self.shown_locator}" if self.shown_locator else str(self.source)
 
 
 class EngagementObservation(models.Model):

@@ -18,6 +18,10 @@ What Citynet writes
   network as a whole) is a Case that refers to the codes applied in it (CodeRef), the
   sources of its evidence (SourceRef) and its selections (SelectionRef). Salience, outcome
   and perspective, which REFI-QDA has no element for, are written in the Descriptions.
+- Evidence as the exporting reader may see it (networks.visibility): for anyone without the
+  permission to see restricted evidence, a paraphrase-only passage is its public paraphrase
+  and a restricted one is the placeholder "[Restricted evidence, item <id>]", still coded, so
+  the counts are the same in every export.
 - GUIDs are uuid5 of a fixed namespace and a natural key (a code's slug, a coder's name, a
   source's citation, a coding's city, network, code, perspective and coder), so two
   exports of the same data are identical and a code keeps its GUID across exports.
@@ -52,8 +56,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from lxml import etree
 
-from networks.models import Code, CodebookVersion, Coding
+from networks.models import Code, CodebookVersion, Coding, Evidence
 from networks.releases import deterministic_zip
+from networks.visibility import RESTRICTED_LABEL
 
 CODEBOOK_NAMESPACE = "urn:QDA-XML:codebook:1.0"
 PROJECT_NAMESPACE = "urn:QDA-XML:project:1.0"
@@ -364,7 +369,7 @@ def source_text(source, passages: list[dict]) -> tuple[str, dict[tuple, tuple[in
 def project_document(
     codings: Iterable[Coding], *, codes: Iterable[Code] = (), name: str = "Citynet codings", scope: str = ""
 ) -> tuple[bytes, dict[str, str]]:
-    """The REFI-QDA project for `codings` (from `Coding.objects.for_export()`): the
+    """The REFI-QDA project for `codings` (from `Coding.objects.for_export(reader)`): the
     `project.qde` XML and {file name in sources/: plain text}. `codes` adds codebook codes
     no coding uses; `scope` says in the Description which codings were chosen."""
     codings = list(codings)
@@ -389,13 +394,15 @@ def project_document(
         for item in coding.evidence.all():
             source = item.source
             sources[source.citation] = source
-            key = (item.locator, item.kind, _plain(item.text), _plain(item.original_text), item.language)
+            # Each restricted item has a passage of its own, so its selection keeps its own GUID.
+            text = item.shown_text or f"[{RESTRICTED_LABEL}, item {item.pk}]"
+            key = (item.shown_locator, item.shown_kind, _plain(text), _plain(item.shown_original_text), item.language)
             passages[source.citation].setdefault(
                 key,
                 {
                     "key": key,
-                    "locator": item.locator,
-                    "kind": item.get_kind_display(),
+                    "locator": item.shown_locator,
+                    "kind": Evidence.Kind(item.shown_kind).label,
                     "text": key[2],
                     "original_text": key[3],
                     "language": item.language,
@@ -421,7 +428,7 @@ def project_document(
     for selection in selections:
         coding, item = selection["coding"], selection["evidence"]
         key = _coding_key(coding)
-        selection["guid"] = guid("evidence", *key, item.source.citation, selection["passage"][2], item.locator)
+        selection["guid"] = guid("evidence", *key, item.source.citation, selection["passage"][2], item.shown_locator)
         selection["span"] = spans[selection["source"]][selection["passage"]]
 
     # Cases: one per city x network (or network as a whole), in export order.
@@ -496,7 +503,7 @@ def _selection_element(parent: etree._Element, selection: dict) -> None:
     if coding.coded_at:
         attributes["creationDateTime"] = _when(coding.coded_at)
     element = etree.SubElement(parent, _tag(ns, "PlainTextSelection"), attributes)
-    evidence = f"Evidence: {item.get_kind_display().lower()}, {item.citation}."
+    evidence = f"Evidence: {Evidence.Kind(item.shown_kind).label.lower()}, {item.shown_citation}."
     etree.SubElement(
         element, _tag(ns, "Description")
     ).text = f"{_case_name(coding)} — {_coding_summary(coding)} {evidence}"

@@ -346,17 +346,42 @@ def _tables() -> list[Table]:
         Table(
             "evidence",
             "Evidence",
-            "The passages a coding rests on: quotes and paraphrases with their source and page.",
-            lambda: Evidence.objects.order_by("pk"),
+            "The passages a coding rests on: quotes and paraphrases with their source and page. A release "
+            "is public: paraphrase-only evidence gives its public paraphrase, restricted evidence (e.g. a "
+            "confidential interview) only its kind and source, so every coding keeps its count of evidence.",
+            # As the public sees it (networks.visibility): the verbatim text of non-public evidence is never read.
+            lambda: Evidence.objects.for_reader(None).order_by("pk"),
             [
                 identifier,
                 _id("coding_id", "id of the coding in codings."),
                 _id("source_id", "id of the source in sources."),
                 col("position", "integer", "Order among the coding's evidence.", minimum=0),
-                col("locator", "string", "Page, section or time in the source, e.g. 'p. 72'."),
-                col("kind", "string", "quote or paraphrase.", **_choices(Evidence.Kind.choices)),
-                col("text", "string", "The passage (in English).", required=True),
-                col("original_text", "string", "The passage in the source's own language."),
+                col(
+                    "locator",
+                    "string",
+                    "Page, section or time in the source, e.g. 'p. 72'; empty for restricted evidence.",
+                    "shown_locator",
+                ),
+                col("kind", "string", "quote or paraphrase.", "shown_kind", **_choices(Evidence.Kind.choices)),
+                col(
+                    "visibility",
+                    "string",
+                    "public (a public quote), paraphrase (paraphrase only) or restricted.",
+                    **_choices(Evidence.Visibility.choices),
+                ),
+                col(
+                    "text",
+                    "string",
+                    "The passage (in English); the public paraphrase of paraphrase-only evidence; empty for "
+                    "restricted evidence.",
+                    "shown_text",
+                ),
+                col(
+                    "original_text",
+                    "string",
+                    "The passage in the source's own language; empty unless the evidence is public.",
+                    "shown_original_text",
+                ),
                 col("language", "string", "Language of the original text, e.g. da."),
             ],
             foreign_keys=[("coding_id", "codings"), ("source_id", "sources")],
@@ -585,7 +610,9 @@ authors' and their informants'. Cite the study as well when you use them:
   GeoNames (https://www.geonames.org/) under the Creative Commons Attribution 4.0
   International licence (https://creativecommons.org/licenses/by/4.0/): credit GeoNames.
 - Passages in `evidence.csv` are quoted from or paraphrase the sources in `sources.csv`;
-  their rights stay with those sources' authors. Cite them as above.
+  their rights stay with those sources' authors. Cite them as above. Where a source may not
+  be quoted (`visibility` paraphrase) the passage is its public paraphrase; restricted
+  evidence (e.g. a confidential interview) is listed without its text or locator.
 - Citynet's own compilation (the tables as a whole): {own_license}.
 """
 

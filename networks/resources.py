@@ -22,6 +22,7 @@ from cities.resources import (
     ImportFileError,
     ParsedRow,
     RowReader,
+    cell_text,
     city_reference,
     file_row,
     fill_population_source,
@@ -41,6 +42,7 @@ from networks.models import (
     Theme,
     period_end,
 )
+from networks.visibility import can_see_restricted
 
 LIST_SEPARATOR = ";"
 
@@ -400,9 +402,9 @@ class MembershipResource(CitynetResource):
     def prepare(self, dataset, **kwargs) -> None:
         self.cities = CityIndex(whole=False)
         self.networks = {network.slug: network for network in Network.objects.all()}
-        citations = {str(value).strip() for value in dataset["source"] if value}
+        citations = {cell_text(value) for value in dataset["source"] if value}
         self.sources = SourceIndex(citations)
-        slugs = {str(value).strip() for value in dataset["network"] if value} if "network" in dataset.headers else set()
+        slugs = {cell_text(value) for value in dataset["network"] if value} if "network" in dataset.headers else set()
         in_file = [self.networks[slug] for slug in slugs if slug in self.networks]
         if self.chosen_network is not None:
             in_file.append(self.chosen_network)
@@ -633,9 +635,13 @@ EVIDENCE_COLUMNS = {
     "original_text": "evidence_original_text",
     "language": "evidence_language",
     "position": "evidence_position",
+    "visibility": "evidence_visibility",
+    "public_paraphrase": "evidence_public_paraphrase",
     "networks_evidence_kind_valid": "evidence_kind",
     "networks_evidence_text_not_empty": "evidence_text",
     "networks_evidence_no_duplicate": "evidence_text",
+    "networks_evidence_visibility_valid": "evidence_visibility",
+    "networks_evidence_paraphrase_given": "evidence_public_paraphrase",
 }
 CODING_FIELDS = ["salience", "outcome", "coded_at", "note"]
 
@@ -648,6 +654,11 @@ class CodingResource(CitynetResource):
     a coding with several pieces of evidence takes one row each, with the same coding
     values. A row with no evidence text is a coding alone. Evidence is found by its
     coding, source and text. Cities, codes, coders and sources must exist already.
+
+    An export holds evidence as the exporting user may read it (networks.visibility): for a
+    user without the permission, restricted and paraphrase-only rows have no evidence_text or
+    evidence_original_text (and restricted ones no locator or paraphrase), so such a file
+    cannot be imported again over the verbatim texts.
     """
 
     network = Field(column_name="network")
@@ -669,6 +680,8 @@ class CodingResource(CitynetResource):
     evidence_original_text = Field(column_name="evidence_original_text")
     evidence_language = Field(column_name="evidence_language")
     evidence_position = Field(column_name="evidence_position")
+    evidence_visibility = Field(column_name="evidence_visibility")
+    evidence_public_paraphrase = Field(column_name="evidence_public_paraphrase")
 
     required_columns = frozenset({"network", "city", "code", "perspective", "coder"})
     error_columns = {
@@ -702,11 +715,15 @@ class CodingResource(CitynetResource):
             "evidence_original_text",
             "evidence_language",
             "evidence_position",
+            "evidence_visibility",
+            "evidence_public_paraphrase",
         )
         import_order = export_order = fields
 
-    def __init__(self, **kwargs):
+    def __init__(self, reader=None, **kwargs):
         super().__init__(**kwargs)
+        # Who exports (networks.visibility): None, the default, exports what the public may read.
+        self.reader = reader
         self.evidence: Evidence | None = None
         self.made_here: set[int] = set()
         self.saved_state: dict[int, tuple] = {}
@@ -720,7 +737,7 @@ class CodingResource(CitynetResource):
         current = CodebookVersion.objects.filter(is_current=True).first()
         self.current_codebook = current.label if current else ""
         self.codes = {(code.version.label, code.code): code for code in Code.objects.select_related("version")}
-        slugs = {str(value).strip() for value in dataset["network"] if value}
+        slugs = {cell_text(value) for value in dataset["network"] if value}
         codings = Coding.objects.filter(network__slug__in=slugs).select_related("city", "network", "code", "coder")
         self.codings = {self.coding_key(coding): coding for coding in codings}
         self.stored_evidence = {
@@ -826,9 +843,13 @@ class CodingResource(CitynetResource):
         evidence["kind"] = reader.choice("evidence_kind", Evidence.Kind)
         if not evidence["kind"]:
             reader.problem("evidence_kind", "say whether the evidence is a quote or a paraphrase")
-        for column in ("locator", "original_text", "language"):
+        for column in ("locator", "original_text", "language", "public_paraphrase"):
             if reader.has(f"evidence_{column}"):
                 evidence[column] = reader.text(f"evidence_{column}")
+        # An empty cell keeps what is stored (public for new evidence).
+        visibility = reader.choice("evidence_visibility", Evidence.Visibility)
+        if visibility:
+            evidence["visibility"] = visibility
         if reader.has("evidence_position"):
             evidence["position"] = reader.integer("evidence_position") or 0
         return evidence
@@ -894,7 +915,22 @@ class CodingResource(CitynetResource):
         self.stored_evidence[(instance.pk, evidence.source_id, evidence.text)] = evidence
 
     def cells(self, instance) -> dict:
-        coding, evidence = instance if isinstance(instance, tuple) else (instance, self.evidence)
+        if isinstance(instance, tuple):  # exported: from iter_queryset
+            coding, evidence = instance
+            evidence_cells = self.exported_evidence_cells(evidence)
+        else:  # a row being imported: the file's values
+            coding, evidence = instance, self.evidence
+            evidence_cells = {
+                "evidence_source": evidence.source.citation if evidence else "",
+                "evidence_locator": evidence.locator if evidence else "",
+                "evidence_kind": evidence.kind if evidence else "",
+                "evidence_text": evidence.text if evidence else "",
+                "evidence_original_text": evidence.original_text if evidence else "",
+                "evidence_language": evidence.language if evidence else "",
+                "evidence_position": evidence.position if evidence else "",
+                "evidence_visibility": evidence.visibility if evidence else "",
+                "evidence_public_paraphrase": evidence.public_paraphrase if evidence else "",
+            }
         city = coding.city
         return {
             "network": coding.network.slug,
@@ -909,18 +945,31 @@ class CodingResource(CitynetResource):
             "outcome": coding.outcome,
             "coded_at": coding.coded_at.isoformat(sep=" ") if coding.coded_at else "",
             "note": coding.note,
-            "evidence_source": evidence.source.citation if evidence else "",
-            "evidence_locator": evidence.locator if evidence else "",
-            "evidence_kind": evidence.kind if evidence else "",
-            "evidence_text": evidence.text if evidence else "",
-            "evidence_original_text": evidence.original_text if evidence else "",
-            "evidence_language": evidence.language if evidence else "",
-            "evidence_position": evidence.position if evidence else "",
+            **evidence_cells,
+        }
+
+    def exported_evidence_cells(self, evidence: Evidence | None) -> dict:
+        """The evidence columns of an exported row, from `Evidence.objects.for_reader()`: the
+        verbatim text only where the exporter may read it, else what the public reads."""
+        if evidence is None:
+            return {column: "" for column in self.columns() if column.startswith("evidence_")}
+        verbatim = evidence.visibility == Evidence.Visibility.PUBLIC or can_see_restricted(self.reader)
+        return {
+            "evidence_source": evidence.source.citation,
+            "evidence_locator": evidence.shown_locator,
+            "evidence_kind": evidence.shown_kind,
+            "evidence_text": evidence.shown_text if verbatim else "",
+            "evidence_original_text": evidence.shown_original_text,
+            "evidence_language": evidence.language,
+            "evidence_position": evidence.position,
+            "evidence_visibility": evidence.visibility,
+            "evidence_public_paraphrase": evidence.shown_paraphrase,
         }
 
     def iter_queryset(self, queryset):
+        evidence = Evidence.objects.for_reader(self.reader).select_related("source").order_by("position", "pk")
         queryset = queryset.select_related("city", "network", "code__version", "coder").prefetch_related(
-            Prefetch("evidence", queryset=Evidence.objects.select_related("source").order_by("position", "pk"))
+            Prefetch("evidence", queryset=evidence)
         )
         for coding in super().iter_queryset(queryset):
             for evidence in list(coding.evidence.all()) or [None]:

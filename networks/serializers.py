@@ -32,6 +32,7 @@ from networks.models import (
     Theme,
 )
 from networks.releases import citation_apa, citation_bibtex
+from networks.visibility import can_see_restricted
 
 
 def model_errors(error: DjangoValidationError) -> dict:
@@ -60,6 +61,17 @@ def city_slug_field(**kwargs) -> NaturalKeyField:
 
 def network_slug_field(**kwargs) -> NaturalKeyField:
     return NaturalKeyField(slug_field="slug", queryset=Network.objects.all(), **kwargs)
+
+
+def version_field() -> serializers.DateTimeField:
+    """`updated_at`: shown as usual, and on a change optionally sent back as the version the
+    change is based on (networks.concurrency); never written."""
+    return serializers.DateTimeField(
+        required=False,
+        help_text="When the record was last saved: its version. On a change, optionally send back the value "
+        "you read: if the record has been saved since, the change is refused with 409 (or use If-Match). "
+        "Ignored on create.",
+    )
 
 
 class CleanModelSerializer(serializers.ModelSerializer):
@@ -149,6 +161,7 @@ class MembershipSerializer(CleanModelSerializer):
     source_label = serializers.CharField(source="source.__str__", read_only=True)
     source_citation = serializers.CharField(source="source.citation", read_only=True)
     source_url = serializers.CharField(source="source.url", read_only=True)
+    updated_at = version_field()
 
     class Meta:
         model = Membership
@@ -277,7 +290,17 @@ class SourceSerializer(CleanModelSerializer):
         validators: list = []
 
 
+SHOWN_TEXT_HELP = (
+    "As you may read it: a reader without the permission to see restricted evidence gets, for "
+    "paraphrase-only evidence, the public paraphrase (as a paraphrase) and, for restricted evidence, "
+    "an empty text."
+)
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
+    """An evidence item of a coding. A read shows what the reader may see (networks.visibility,
+    from `Evidence.objects.for_reader()`); a write sets the stored values."""
+
     id = serializers.IntegerField(
         required=False, help_text="On update, the id of evidence to keep; leave out for new evidence."
     )
@@ -289,8 +312,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "kind",
+            "visibility",
             "text",
             "original_text",
+            "public_paraphrase",
             "language",
             "source",
             "source_label",
@@ -298,7 +323,29 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "citation",
             "position",
         ]
+        extra_kwargs = {
+            "text": {"help_text": f"{SHOWN_TEXT_HELP} On a write: the verbatim text."},
+            "original_text": {"help_text": "Empty for a reader who may not see it verbatim."},
+            "locator": {"help_text": "Page, section or time; empty for restricted evidence you may not see."},
+        }
         validators: list = []
+
+    def to_representation(self, item: Evidence) -> dict:
+        # The masked values, never the stored ones: `for_reader()` does not even fetch those.
+        return {
+            "id": item.pk,
+            "kind": item.shown_kind,
+            "visibility": item.visibility,
+            "text": item.shown_text,
+            "original_text": item.shown_original_text,
+            "public_paraphrase": item.shown_paraphrase,
+            "language": item.language,
+            "source": item.source_id,
+            "source_label": str(item.source),
+            "locator": item.shown_locator,
+            "citation": item.shown_citation,
+            "position": item.position,
+        }
 
     def validate(self, attrs: dict) -> dict:
         # Checked without its coding, which may not exist yet; CodingSerializer checks the set.
@@ -330,6 +377,7 @@ class CodingSerializer(CleanModelSerializer):
     code_kind = serializers.CharField(source="code.kind", read_only=True)
     salience_label = serializers.CharField(read_only=True)
     coder = NaturalKeyField(slug_field="name", queryset=Coder.objects.all(), help_text="Coder name.")
+    updated_at = version_field()
     evidence = EvidenceSerializer(many=True, required=False)
 
     class Meta:
@@ -355,6 +403,26 @@ class CodingSerializer(CleanModelSerializer):
             "evidence",
         ]
         validators: list = []
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "evidence" in data and self.hides_evidence_from_writer():
+            # The writer read masked texts; writing them back would overwrite the verbatim ones.
+            raise serializers.ValidationError(
+                {
+                    "evidence": [
+                        "This coding has restricted or paraphrase-only evidence you may not read, so you "
+                        "may not replace its evidence. Leave `evidence` out to change the coding alone."
+                    ]
+                }
+            )
+        return super().to_internal_value(data)
+
+    def hides_evidence_from_writer(self) -> bool:
+        """Whether the coding being changed has evidence the writer may not read verbatim."""
+        request = self.context.get("request")
+        if self.instance is None or can_see_restricted(request.user if request else None):
+            return False
+        return self.instance.evidence.exclude(visibility=Evidence.Visibility.PUBLIC).exists()
 
     def validate_evidence(self, items: list[dict]) -> list[dict]:
         known = set(self.instance.evidence.values_list("pk", flat=True)) if self.instance else set()
@@ -435,7 +503,8 @@ class EngagementObservationSerializer(CleanModelSerializer):
 
 
 class QuoteSerializer(serializers.ModelSerializer):
-    """An evidence item as a row of the quote table: the coding it supports, flattened."""
+    """An evidence item as a row of the quote table: the coding it supports, flattened. The
+    text is what the reader may see (networks.visibility, `Evidence.objects.for_quote_table()`)."""
 
     coding = serializers.IntegerField(source="coding_id", read_only=True)
     city = serializers.CharField(
@@ -452,9 +521,17 @@ class QuoteSerializer(serializers.ModelSerializer):
     outcome = serializers.ChoiceField(source="coding.outcome", choices=[("", ""), *Coding.Outcome.choices])
     perspective = serializers.ChoiceField(source="coding.perspective", choices=Coding.Perspective.choices)
     coder = serializers.CharField(source="coding.coder.name")
+    kind = serializers.ChoiceField(
+        source="shown_kind", choices=Evidence.Kind.choices, help_text="Quote or paraphrase, as shown."
+    )
+    text = serializers.CharField(source="shown_text", help_text=SHOWN_TEXT_HELP)
+    original_text = serializers.CharField(
+        source="shown_original_text", help_text="The passage in the source's own language, where you may read it."
+    )
+    locator = serializers.CharField(source="shown_locator", help_text="Empty for restricted evidence you may not see.")
     source_label = serializers.CharField(source="source.__str__")
     source_citation = serializers.CharField(source="source.citation", help_text="The source's full citation.")
-    citation = serializers.CharField(help_text="Source and locator, as cited.")
+    citation = serializers.CharField(source="shown_citation", help_text="Source and locator, as cited.")
 
     class Meta:
         model = Evidence
@@ -474,6 +551,7 @@ class QuoteSerializer(serializers.ModelSerializer):
             "perspective",
             "coder",
             "kind",
+            "visibility",
             "text",
             "original_text",
             "language",
@@ -560,8 +638,9 @@ class CodeColumnSerializer(serializers.Serializer):
 
 class MatrixEvidenceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices)
     kind = serializers.ChoiceField(choices=Evidence.Kind.choices, help_text="Quote or paraphrase.")
-    text = serializers.CharField()
+    text = serializers.CharField(help_text=SHOWN_TEXT_HELP)
     locator = serializers.CharField()
     source = serializers.CharField(help_text="Short form of the source.")
     citation = serializers.CharField(help_text="Source and locator, as cited.")
@@ -705,6 +784,7 @@ class CodeAgreementSerializer(AgreementFiguresSerializer):
 
 
 class DisagreementEvidenceSerializer(serializers.Serializer):
+    visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices)
     kind = serializers.CharField()
     text = serializers.CharField()
     citation = serializers.CharField()
@@ -747,6 +827,14 @@ class AgreementSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class EditConflictSerializer(serializers.Serializer):
+    """A change or delete refused because the record was saved after the client read it."""
+
+    detail = serializers.CharField(help_text="Who changed the record and when; nothing was saved.")
+    current_etag = serializers.CharField(help_text="The record's ETag now.")
+    current_updated_at = serializers.DateTimeField(help_text="The record's `updated_at` now.")
 
 
 class ValidationErrorSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from networks.models import Release
 from networks.releases import build_release
+from networks.visibility import PERMISSION
 
 EDITOR = "editor"
 READ_ONLY_STAFF = "read-only staff"
@@ -25,6 +26,8 @@ EDITED_MODELS = [
     "networks.subnetwork",
     "networks.engagementobservation",
 ]
+# Reading restricted and paraphrase-only evidence verbatim (networks.visibility): editors only.
+RESTRICTED_CODENAME = PERMISSION.split(".")[1]
 
 
 @transaction.atomic
@@ -33,11 +36,15 @@ def roles_setup() -> dict[str, int]:
     permissions (run again after adding models); returns permissions by group name.
 
     Editors may add, change and delete the records of EDITED_MODELS (so import them)
-    and view everything in VIEWABLE_APPS; read-only staff may view the same. Neither
-    has any permission on users or groups. A member also needs "staff status" to sign
-    in to the admin.
+    and view everything in VIEWABLE_APPS; read-only staff may view the same. Editors,
+    who enter the evidence, also read restricted and paraphrase-only evidence verbatim;
+    read-only staff see it as the public does. Neither has any permission on users or
+    groups. A member also needs "staff status" to sign in to the admin.
     """
-    viewable = Permission.objects.filter(content_type__app_label__in=VIEWABLE_APPS, codename__startswith="view_")
+    restricted = Permission.objects.filter(content_type__app_label="networks", codename=RESTRICTED_CODENAME)
+    viewable = Permission.objects.filter(
+        content_type__app_label__in=VIEWABLE_APPS, codename__startswith="view_"
+    ).exclude(pk__in=restricted)
     edited = Permission.objects.none()
     for label in EDITED_MODELS:
         app_label, model = label.split(".")
@@ -46,7 +53,7 @@ def roles_setup() -> dict[str, int]:
             content_type__model=model,
             codename__in=[f"{action}_{model}" for action in ("add", "change", "delete")],
         )
-    roles = {READ_ONLY_STAFF: set(viewable), EDITOR: set(viewable) | set(edited)}
+    roles = {READ_ONLY_STAFF: set(viewable), EDITOR: set(viewable) | set(edited) | set(restricted)}
     for name, permissions in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(permissions)

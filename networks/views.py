@@ -25,6 +25,7 @@ from networks.renderers import (
     csv_response,
     xlsx_response,
 )
+from networks.visibility import cache_for_public_readers
 
 QUERY_MAX_LENGTH = 100
 CITIES_MAX = 40
@@ -59,6 +60,7 @@ QUOTE_FIELDS = [
     "perspective",
     "coder",
     "kind",
+    "visibility",
     "text",
     "original_text",
     "language",
@@ -152,7 +154,7 @@ def search(request):
     if query:
         context["cities"] = City.objects.matching(query).order_by("name")[:50]
         context["networks"] = Network.objects.matching(query)
-        context["codings"] = Coding.objects.with_evidence_matching(query)[:100]
+        context["codings"] = Coding.objects.with_evidence_matching(query, request.user)[:100]
     return render(request, "networks/search.html", context)
 
 
@@ -161,7 +163,7 @@ def network_list(request):
     return render(request, "networks/network_list.html", {"networks": Network.objects.for_list()})
 
 
-@cache_while_unchanged
+@cache_for_public_readers
 def network_detail(request, slug):
     network = get_object_or_404(Network.objects.for_detail(), slug=slug)
     codes = list(Code.objects.current())
@@ -178,13 +180,17 @@ def network_detail(request, slug):
     # members and the first codings, and links to the complete lists.
     members = Membership.objects.in_network(network).for_members_table()
     member_codings = (
-        Coding.objects.of_members(network).with_evidence().order_by("code__kind", "code__position", "city__name", "pk")
+        Coding.objects.of_members(network)
+        .with_evidence(request.user)
+        .order_by("code__kind", "code__position", "city__name", "pk")
     )
     context = {
         "network": network,
         "memberships": Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("members_page")),
         "own_codings": list(
-            Coding.objects.for_network_as_whole(network).with_evidence().order_by("code__kind", "code__position", "pk")
+            Coding.objects.for_network_as_whole(network)
+            .with_evidence(request.user)
+            .order_by("code__kind", "code__position", "pk")
         ),
         "member_codings": list(member_codings[:MEMBER_CODINGS_SHOWN]),
         "member_codings_count": member_codings.count(),
@@ -199,12 +205,12 @@ def network_detail(request, slug):
     return render(request, "networks/network_detail.html", context)
 
 
-@cache_while_unchanged
+@cache_for_public_readers
 def compare(request):
     network = network_or_404(request.GET.get("network"))
     chosen = chosen_cities(request)
     if wants_csv(request):
-        matrix = agreed_matrix(network, chosen)
+        matrix = agreed_matrix(network, chosen, reader=request.user)
         return csv_download(request, {"matrix": (aggregates.matrix_flat_rows(matrix), MATRIX_FIELDS)}, "comparison")
     # A large network has thousands of coded cities: without a choice, the page shows them a
     # page at a time (the CSV has them all); chosen cities are shown together.
@@ -214,7 +220,8 @@ def compare(request):
     page = Paginator(coded, size).get_page(request.GET.get("page"))
     found = list(coded.filter(slug__in=chosen)) if chosen else []
     shown = chosen or [city.slug for city in page]
-    grid = aggregates.matrix_grid(agreed_matrix(network, shown) if shown else {"codes": [], "rows": []})
+    matrix = agreed_matrix(network, shown, reader=request.user) if shown else {"codes": [], "rows": []}
+    grid = aggregates.matrix_grid(matrix)
     options = list(page) + [city for city in found if city not in page]
     context = {
         "network": network,
@@ -235,7 +242,7 @@ def compare(request):
 
 def compare_cities(request):
     slugs = [slug for slug in (request.GET.get("a", "").strip(), request.GET.get("b", "").strip()) if slug]
-    codings = Coding.objects.for_matrix(cities=slugs) if slugs else Coding.objects.none()
+    codings = Coding.objects.for_matrix(cities=slugs, reader=request.user) if slugs else Coding.objects.none()
     matrix = aggregates.comparison_matrix(codings, Code.objects.current())
     if wants_csv(request):
         return csv_download(request, {"pair": (aggregates.matrix_flat_rows(matrix), MATRIX_FIELDS)}, "cities")
@@ -254,10 +261,10 @@ def compare_cities(request):
     return render(request, "networks/compare_cities.html", context)
 
 
-@cache_while_unchanged
+@cache_for_public_readers
 def logics(request):
     network = network_or_404(request.GET.get("network"))
-    rows = aggregates.logic_weights(aggregates.matrix_grid(values_matrix(network)))
+    rows = aggregates.logic_weights(aggregates.matrix_grid(values_matrix(network, reader=request.user)))
     if wants_csv(request):
         return csv_download(request, {"logics": (rows, LOGIC_FIELDS)}, "logics")
     context = {
@@ -306,7 +313,7 @@ def member_map(request):
 
 
 def quotes(request):
-    evidence_filter = filters.EvidenceFilter(request.GET, queryset=Evidence.objects.for_quote_table())
+    evidence_filter = filters.EvidenceFilter(request.GET, queryset=Evidence.objects.for_quote_table(request.user))
     if not evidence_filter.is_valid():
         context = {"errors": evidence_filter.errors, **quote_options(request)}
         return render(request, "networks/quotes.html", context, status=400)
@@ -357,7 +364,7 @@ def quotes_download(request, evidence, download: str):
 def agreement_page(request):
     network = network_or_404(request.GET.get("network"))
     columns = aggregates.code_columns(Code.objects.current())
-    rows = agreement.coding_rows(Coding.objects.for_agreement(network))
+    rows = agreement.coding_rows(Coding.objects.for_agreement(network, reader=request.user))
     summary = agreement.agreement_summary(rows, codes=[column["code"] for column in columns])
     if wants_csv(request):
         return csv_download(
@@ -404,7 +411,7 @@ def codebook_download(request):
 def project_download(request):
     network = network_or_404(request.GET.get("network"))
     cities = chosen_cities(request)
-    codings = list(Coding.objects.for_export(network=network, cities=cities))
+    codings = list(Coding.objects.for_export(network=network, cities=cities, reader=request.user))
     if not codings:
         raise Http404("No codings match.")
     scope = "; ".join(

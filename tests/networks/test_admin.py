@@ -196,6 +196,8 @@ def evidence_row(source, **fields):
         "position": 0,
         "text": "Exchange of experience and learning.",
         "original_text": "",
+        "visibility": "public",
+        "public_paraphrase": "",
         **fields,
     }
 

@@ -48,7 +48,7 @@ def test_matrix_cells_carry_their_evidence_with_citations(client, study):
     cell = matrix["rows"][0]["cells"]["representation"]
     assert cell["evidence_count"] == len(cell["evidence"]) == 2
     first = cell["evidence"][0]
-    assert set(first) == {"id", "kind", "text", "locator", "source", "citation"}
+    assert set(first) == {"id", "visibility", "kind", "text", "locator", "source", "citation"}
     assert first["kind"] == "paraphrase" and first["citation"].endswith("p. 67")
     assert matrix["rows"][0]["cells"]["policy"] is None
 

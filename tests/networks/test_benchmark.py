@@ -38,6 +38,7 @@ def test_benchmark_times_every_case_and_writes_the_figures(tiny_field, tmp_path)
     assert csv["extra"]["rows"] == report["data"]["memberships"]
     assert report["subjects"]["network"].startswith("synthetic-")
     assert "cases meet every target" in out.getvalue()
+    assert "targets are set for PostgreSQL" in out.getvalue()  # this test runs on SQLite only
 
 
 def test_queries_that_grow_with_the_data_fail_the_target():
@@ -60,4 +61,14 @@ def test_percentiles_are_nearest_rank():
 
 def test_benchmark_needs_data():
     with pytest.raises(CommandError, match="load data first"):
+        call_command("benchmark", repeat=1, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_benchmark_asks_for_collectstatic_when_the_manifest_is_missing(settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    with pytest.raises(CommandError, match="collectstatic"):
         call_command("benchmark", repeat=1, stdout=io.StringIO(), stderr=io.StringIO())

@@ -92,3 +92,42 @@ def test_a_large_cached_body_goes_compressed_to_clients_that_take_gzip(client, m
 )
 def test_reads_whether_the_client_takes_gzip(rf, header, accepted):
     assert caching.accepts_gzip(rf.get("/", HTTP_ACCEPT_ENCODING=header)) is accepted
+
+
+def test_api_list_pages_the_same_for_every_reader_are_cached(client, version, django_assert_num_queries):
+    city = CityFactory(name="Oslo", slug="oslo")
+    MembershipFactory(city=city)
+    url = "/api/v1/memberships/?city=oslo"
+    first = client.get(url)
+    assert first.json()["results"][0]["city_name"] == "Oslo"
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.content == first.content and again["Content-Type"] == first["Content-Type"]
+    # Another filter, page or format is another entry; the CSV and the browsable page are never kept.
+    assert client.get("/api/v1/memberships/?city=bergen").json()["count"] == 0
+    assert csv_text(client.get(url + "&format=csv")).count("Oslo") == 1
+    city.name = "Christiania"
+    city.save()
+    assert b"<html" in client.get(url, HTTP_ACCEPT="text/html").content.lower()
+    assert "Christiania" in csv_text(client.get(url + "&format=csv"))
+    version["value"] += "-after"
+    assert client.get(url).json()["results"][0]["city_name"] == "Christiania"
+
+
+def test_api_lists_that_show_evidence_are_not_cached(client, version):
+    # What evidence text a reader sees depends on who they are (restricted evidence).
+    EvidenceFactory(text="First wording")
+    assert "First wording" in client.get("/api/v1/evidence/").content.decode()
+    evidence = EvidenceFactory._meta.model.objects.get()
+    evidence.text = "Second wording"
+    evidence.save()
+    assert "Second wording" in client.get("/api/v1/evidence/").content.decode()
+
+
+def test_an_invalid_filter_is_still_a_400_from_a_cached_list(client, version):
+    assert client.get("/api/v1/memberships/?joined_after=notadate").status_code == 400
+    assert client.get("/api/v1/memberships/?joined_after=notadate").status_code == 400
+
+
+def csv_text(response) -> str:
+    return b"".join(response.streaming_content).decode()

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from networks import benchmark
@@ -30,6 +31,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["repeat"] < 1:
             raise CommandError("--repeat must be at least 1")
+        if isinstance(staticfiles_storage, ManifestFilesMixin) and not staticfiles_storage.exists(
+            staticfiles_storage.manifest_name
+        ):
+            raise CommandError(
+                "Pages are served as in production, with hashed static file names: run "
+                "`manage.py collectstatic --noinput` first."
+            )
         try:
             report = benchmark.run(
                 repeat=options["repeat"],

@@ -4,13 +4,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from networks.models import Code, Coding, Network
 from networks.refi import project_document, qdpx_archive, schema_errors
+from networks.visibility import OPERATOR
 
 
 class Command(BaseCommand):
     help = (
         "Write codings with their evidence as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder "
         "or Taguette: sources as plain text, evidence as coded selections, each city x network as a case. "
-        "Validated against the standard's schema before it is written."
+        "Validated against the standard's schema before it is written. Restricted and paraphrase-only evidence "
+        "is masked as on the public site unless --include-restricted is given."
     )
 
     def add_arguments(self, parser):
@@ -19,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--city", action="append", default=[], help="slug of a city; repeat for several (default: all)"
         )
+        parser.add_argument(
+            "--include-restricted",
+            action="store_true",
+            help="write restricted and paraphrase-only evidence verbatim (default: as the public sees it); "
+            "keep such a file as confidential as the interviews in it",
+        )
 
     def handle(self, *args, **options):
         network = None
@@ -26,7 +34,8 @@ class Command(BaseCommand):
             network = Network.objects.filter(slug=options["network"]).first()
             if network is None:
                 raise CommandError(f"No network {options['network']!r}.")
-        codings = list(Coding.objects.for_export(network=network, cities=options["city"]))
+        reader = OPERATOR if options["include_restricted"] else None
+        codings = list(Coding.objects.for_export(network=network, cities=options["city"], reader=reader))
         if not codings:
             raise CommandError("No codings match; nothing written.")
         scope = "; ".join(

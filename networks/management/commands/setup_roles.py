@@ -6,8 +6,9 @@ from networks.services import EDITOR, READ_ONLY_STAFF, roles_setup
 class Command(BaseCommand):
     help = (
         f"Create or update the groups '{EDITOR}' (add, change and delete memberships, codings, evidence, "
-        f"sources, participations, sub-networks, engagement observations and cities; view everything) and "
-        f"'{READ_ONLY_STAFF}' (view everything). Neither may touch users or groups. Idempotent."
+        f"sources, participations, sub-networks, engagement observations and cities; view everything, restricted "
+        f"evidence included) and '{READ_ONLY_STAFF}' (view everything, evidence as the public sees it). Neither may "
+        "touch users or groups. Idempotent."
     )
 
     def handle(self, *args, **options):
