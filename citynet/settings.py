@@ -239,10 +239,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Citynet API",
     "DESCRIPTION": """Cities, international city networks, memberships and coded network functions.
 
-**Access.** Everyone may read. Creating, changing and deleting need a staff account: a
-browser session, or `Authorization: Token <key>` (staff get a key from an administrator;
-`manage.py drf_create_token <username>`). Without credentials a write gets 401; a
-non-staff account gets 403.
+**Access.** Everyone may read. Creating, changing and deleting need a staff account with
+the model's add, change or delete permission, as in the admin (the `editor` role; read-only
+staff may not write): a browser session, or `Authorization: Token <key>` (staff get a key
+from an administrator; `manage.py drf_create_token <username>`). Without credentials a
+write gets 401; an account without the permission gets 403.
 
 **Addresses.** Objects are addressed by their natural key where there is one:
 `/api/v1/cities/oslo/`, `/api/v1/networks/eurocities/`, `/api/v1/codes/knowledge/` (the

@@ -104,13 +104,18 @@ READ_ONLY_METHODS = ["get", "head", "options"]
 # Permissions, pagination, errors and the schema's error responses.
 
 
-class IsStaffOrReadOnly(permissions.BasePermission):
-    """Anyone may read; only authenticated staff may create, change or delete."""
+class IsStaffOrReadOnly(permissions.DjangoModelPermissions):
+    """Anyone may read; creating, changing or deleting takes a staff account with the model's
+    add, change or delete permission, as in the admin (the editor role; read-only staff may not)."""
 
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        if not (request.user and request.user.is_authenticated and request.user.is_staff):
+            return False
+        if getattr(view, "queryset", None) is None and type(view).get_queryset is GenericAPIView.get_queryset:
+            return True  # no model behind the view: it takes no writes, and answers 405
+        return super().has_permission(request, view)
 
 
 class ApiSearchFilter(SearchFilter):

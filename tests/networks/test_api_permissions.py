@@ -1,6 +1,7 @@
 """Who may write: every write on every resource, by anonymous, non-staff and staff users."""
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -15,6 +16,7 @@ from networks.models import (
     Source,
     SubNetwork,
 )
+from networks.services import EDITOR, READ_ONLY_STAFF, roles_setup
 from tests.factories import (
     CityFactory,
     CodeFactory,
@@ -26,6 +28,7 @@ from tests.factories import (
     ParticipationFactory,
     SourceFactory,
     SubNetworkFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +231,50 @@ def test_session_writes_need_the_csrf_token(world, staff_user):
     response = client.post("/api/v1/memberships/", RESOURCES["memberships"][3](world), format="json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+def role_client(role: str) -> APIClient:
+    """A staff account in one of the roles `setup_roles` makes."""
+    roles_setup()
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_read_only_staff_writes_are_403_and_change_nothing(world, resource, method):
+    # Staff status alone is not a licence to write: as in the admin, each write needs the
+    # model's add, change or delete permission, which read-only staff do not have.
+    response = write(role_client(READ_ONLY_STAFF), resource, method, world)
+    assert response.status_code == 403, response.content
+    assert not response.changed
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_editors_write_what_their_role_lets_them_edit_and_nothing_else(world, resource, method):
+    model = RESOURCES[resource][0]
+    action = {"post": "add", "put": "change", "patch": "change", "delete": "delete"}[method]
+    client = role_client(EDITOR)
+    granted = Group.objects.get(name=EDITOR).permissions.filter(
+        content_type__app_label=model._meta.app_label, codename=f"{action}_{model._meta.model_name}"
+    )
+    response = write(client, resource, method, world)
+    if granted.exists():
+        assert response.status_code == STAFF_STATUS[method], response.content
+        assert response.changed
+    else:
+        assert response.status_code == 403
+        assert not response.changed
+
+
+def test_editors_may_not_change_networks_or_the_codebook(world):
+    # The role's boundary, named: networks and the codebook are kept by administrators.
+    client = role_client(EDITOR)
+    assert write(client, "networks", "post", world).status_code == 403
+    assert write(client, "codes", "patch", world).status_code == 403
+    assert write(client, "memberships", "post", world).status_code == 201
+    assert write(client, "codings", "post", world).status_code == 201

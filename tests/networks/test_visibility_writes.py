@@ -198,7 +198,9 @@ def test_api_refuses_evidence_with_a_bad_visibility(staff_client, world, changes
 
 
 def test_staff_who_may_not_read_restricted_evidence_may_not_replace_it(client, coding):
-    user = UserFactory(is_staff=True)  # API writes need staff status only
+    # Allowed to change codings, not to read restricted evidence (a role of one's own making).
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_coding", content_type__app_label="networks"))
     client.force_login(user)
     url = f"/api/v1/codings/{coding.pk}/"
     shown = client.get(url).json()
