@@ -83,7 +83,7 @@ from networks.serializers import (
     SubNetworkSerializer,
     ValidationErrorSerializer,
 )
-from networks.visibility import Reader, can_see_restricted
+from networks.visibility import PUBLIC_READERS, Reader, can_see_restricted
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 ID_PATTERN = r"[0-9]{1,18}"
@@ -390,13 +390,17 @@ class ApiViewSet(viewsets.ModelViewSet):
     def wants_csv(self) -> bool:
         return getattr(self.request.accepted_renderer, "format", None) == "csv"
 
-    # Whether a JSON page of the list is the same for every reader, and so may be kept in
-    # networks.caching while the data are unchanged (not for lists showing evidence text,
-    # which depends on the reader's permissions).
-    cache_pages = False
+    # Whether JSON pages of the list may be kept in networks.caching while the data are
+    # unchanged: True where a page is the same for every reader; PUBLIC_READERS where it
+    # shows evidence, whose text depends on the reader (kept for, and given to, readers who
+    # may not see restricted evidence only); False: never.
+    cache_pages: bool | str = False
 
     def list(self, request, *args, **kwargs):
-        if self.cache_pages and getattr(request.accepted_renderer, "format", None) == "json":
+        cached = self.cache_pages is True or (
+            self.cache_pages == PUBLIC_READERS and not can_see_restricted(request.user)
+        )
+        if cached and getattr(request.accepted_renderer, "format", None) == "json":
             return cached_response(request, self.rendered_list, variant=request.accepted_media_type)
         return self.list_response()
 
@@ -919,6 +923,7 @@ class CodingViewSet(VersionCheckedViewSet):
     """Codes applied to a city's use of a network (or, with no city, to what a network as a whole
     offers), each with its evidence. `search` looks in names and in the evidence text."""
 
+    cache_pages = PUBLIC_READERS
     serializer_class = CodingSerializer
     filterset_class = filters.CodingFilter
     filter_backends = [DjangoFilterBackend, CodingSearchFilter]
@@ -1063,6 +1068,7 @@ class EvidenceViewSet(ApiViewSet):
     code, salience, outcome, perspective, coder) and its source and locator. Read-only; edit
     evidence through its coding (/api/v1/codings/)."""
 
+    cache_pages = PUBLIC_READERS
     serializer_class = QuoteSerializer
     filterset_class = filters.EvidenceFilter
     # The text and original text as the reader may see them (annotations of for_quote_table()).

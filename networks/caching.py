@@ -2,11 +2,12 @@
 
 A network's profile, a city's profile, the comparison and the matrix read tens of thousands of
 rows and draw charts; they change only when the data change. Each rendered response is kept
-in Django's cache (settings.CACHES["default"]) under a key that includes `data_version()`: the
+in Django's cache (settings.CACHES["pages"]) under a key that includes `data_version()`: the
 position of PostgreSQL's write-ahead log, which moves on with every write committed anywhere
 in the database (the admin, the API, a loader, a shell). So invalidation is explicit but needs
 no code in the write paths (no signals, no save() overrides): the first request after any write
-builds the page again, later ones reuse it.
+builds the page again, later ones reuse it. A process that sees a new data version empties
+the pages cache first, so pages of older versions never pile up in memory.
 
 Nothing is cached on other databases (SQLite has no such position) or inside a transaction
 (a test's, or ATOMIC_REQUESTS): a page built there may show writes that are rolled back. The
@@ -21,13 +22,14 @@ import gzip
 import hashlib
 from collections.abc import Callable
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 ENTRY_SECONDS = 600
+PAGES = "pages"  # the alias in settings.CACHES
 COMPRESS_ABOVE = 256 * 1024
 # Response headers a view sets itself (middleware adds the others to every response).
 KEPT_HEADERS = ("Content-Disposition",)
@@ -56,6 +58,7 @@ def cached_response(request, build: Callable[[], HttpResponse], variant: str = "
     # with their permalink and the date they were retrieved.
     address = f"{variant}|{request.build_absolute_uri()}".encode()
     key = f"citynet:response:{version}:{timezone.localdate().isoformat()}:{hashlib.sha256(address).hexdigest()}"
+    cache = pages_cache(version)
     entry = cache.get(key)
     if entry is not None:
         content, compressed, content_type, headers = entry
@@ -80,6 +83,24 @@ def cached_response(request, build: Callable[[], HttpResponse], variant: str = "
         if compressed:
             patch_vary_headers(response, ["Accept-Encoding"])
     return response
+
+
+_seen_version: str | None = None
+
+
+def pages_cache(version: str):
+    """The pages cache, emptied first if the data changed since this process last looked."""
+    global _seen_version
+    cache = caches[PAGES]
+    if version != _seen_version:
+        cache.clear()
+        _seen_version = version
+    return cache
+
+
+def clear() -> None:
+    """Forget every cached page (the next request for each builds it again)."""
+    caches[PAGES].clear()
 
 
 def accepts_gzip(request) -> bool:

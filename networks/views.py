@@ -312,6 +312,7 @@ def member_map(request):
     return render(request, "networks/map.html", context)
 
 
+@cache_for_public_readers
 def quotes(request):
     evidence_filter = filters.EvidenceFilter(request.GET, queryset=Evidence.objects.for_quote_table(request.user))
     if not evidence_filter.is_valid():

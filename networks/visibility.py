@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 PERMISSION = "networks.view_restricted_evidence"
+# networks.api's `cache_pages` for lists showing evidence: cached for readers without the permission.
+PUBLIC_READERS = "public readers"
 # What a reader without the permission sees where a restricted item's text would be.
 RESTRICTED_LABEL = "Restricted evidence"
 

@@ -24,9 +24,12 @@ function init(args)
   position = (id * 7) % #paths
 end
 
+-- As browsers and HTTP libraries do: large cached bodies are then sent as they are kept, gzipped.
+local headers = { ["Accept-Encoding"] = "gzip, deflate" }
+
 function request()
   position = position % #paths + 1
-  return wrk.format("GET", paths[position])
+  return wrk.format("GET", paths[position], headers)
 end
 
 function response(status, headers, body)

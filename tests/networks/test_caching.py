@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cities.models import City
 from networks import caching
-from tests.factories import CityFactory, CodingFactory, EvidenceFactory, MembershipFactory
+from tests.factories import CityFactory, CodingFactory, EvidenceFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,14 +114,21 @@ def test_api_list_pages_the_same_for_every_reader_are_cached(client, version, dj
     assert client.get(url).json()["results"][0]["city_name"] == "Christiania"
 
 
-def test_api_lists_that_show_evidence_are_not_cached(client, version):
-    # What evidence text a reader sees depends on who they are (restricted evidence).
-    EvidenceFactory(text="First wording")
-    assert "First wording" in client.get("/api/v1/evidence/").content.decode()
-    evidence = EvidenceFactory._meta.model.objects.get()
+@pytest.mark.parametrize("url", ["/api/v1/evidence/", "/api/v1/codings/", "/quotes/"])
+def test_lists_showing_evidence_are_cached_only_for_readers_who_may_not_see_restricted_text(
+    client, version, django_assert_num_queries, url
+):
+    evidence = EvidenceFactory(text="First wording")
+    assert "First wording" in client.get(url).content.decode()
     evidence.text = "Second wording"
     evidence.save()
-    assert "Second wording" in client.get("/api/v1/evidence/").content.decode()
+    with django_assert_num_queries(0):
+        assert "First wording" in client.get(url).content.decode()  # the public's page, from the cache
+    # A reader who may see restricted evidence gets a page built for them, never the shared one.
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert "Second wording" in client.get(url).content.decode()
+    client.logout()
+    assert "First wording" in client.get(url).content.decode()
 
 
 def test_an_invalid_filter_is_still_a_400_from_a_cached_list(client, version):
@@ -131,3 +138,27 @@ def test_an_invalid_filter_is_still_a_400_from_a_cached_list(client, version):
 
 def csv_text(response) -> str:
     return b"".join(response.streaming_content).decode()
+
+
+def test_pages_of_an_older_data_version_do_not_pile_up(client, version):
+    from django.core.cache import caches
+
+    CityFactory(name="Oslo", slug="oslo")
+    client.get(reverse("cities:city_detail", args=["oslo"]))
+    client.get(reverse("cities:city_list"))
+    pages = caches[caching.PAGES]
+    assert len(pages._cache) == 2
+    version["value"] += "-after"
+    client.get(reverse("cities:city_detail", args=["oslo"]))
+    assert len(pages._cache) == 1  # the older version's pages were let go
+
+
+def test_the_throttle_counts_live_apart_from_the_pages(client, version):
+    # Emptying the pages cache on a write must not reset anyone's API rate.
+    from django.core.cache import caches
+
+    assert caches["default"] is not caches[caching.PAGES]
+    caches["default"].set("throttle-probe", 1)
+    version["value"] += "-after"
+    client.get(reverse("cities:city_list"))
+    assert caches["default"].get("throttle-probe") == 1
