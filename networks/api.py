@@ -83,7 +83,7 @@ from networks.serializers import (
     SubNetworkSerializer,
     ValidationErrorSerializer,
 )
-from networks.visibility import PUBLIC_READERS, Reader, can_see_restricted
+from networks.visibility import PUBLIC_READERS, Reader, cached_for_public_readers
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 ID_PATTERN = r"[0-9]{1,18}"
@@ -411,11 +411,9 @@ class ApiViewSet(LetsGoOfItsResponse, viewsets.ModelViewSet):
     cache_pages: bool | str = False
 
     def list(self, request, *args, **kwargs):
-        cached = self.cache_pages is True or (
-            self.cache_pages == PUBLIC_READERS and not can_see_restricted(request.user)
-        )
-        if cached and getattr(request.accepted_renderer, "format", None) == "json":
-            return cached_response(request, self.rendered_list, variant=request.accepted_media_type)
+        if self.cache_pages and getattr(request.accepted_renderer, "format", None) == "json":
+            cached = cached_for_public_readers if self.cache_pages == PUBLIC_READERS else cached_response
+            return cached(request, self.rendered_list, variant=request.accepted_media_type)
         return self.list_response()
 
     def list_response(self) -> Response:
@@ -1046,9 +1044,7 @@ class MatrixView(LetsGoOfItsResponse, GenericAPIView):
                 )
                 return HttpResponse(body, content_type=renderer.media_type)
 
-            if can_see_restricted(request.user):
-                return build()  # never shared through the cache: it holds text others may not read
-            return cached_response(request, build, variant=request.accepted_media_type)
+            return cached_for_public_readers(request, build, variant=request.accepted_media_type)
         if getattr(renderer, "format", None) == "csv":
             matrix, attribution = self.matrix(request, network, cities)
             comments = attribution_lines("comparison matrix", request.build_absolute_uri(), attribution)

@@ -17,7 +17,7 @@ cache every visitor shares.
 import functools
 from typing import TYPE_CHECKING, TypeAlias
 
-from networks.caching import cache_while_unchanged
+from networks.caching import cached_response
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -50,16 +50,20 @@ def can_see_restricted(reader: Reader) -> bool:
     return reader.has_perm(PERMISSION)
 
 
-def cache_for_public_readers(view):
-    """`cache_while_unchanged` for a page that shows evidence. The cached pages are the same
-    for every visitor, so a reader who may see restricted evidence gets a page built for
+def cached_for_public_readers(request, build, variant: str = ""):
+    """`cached_response()` for a response that shows evidence. The cached responses are the
+    same for every visitor, so a reader who may see restricted evidence gets one built for
     them alone: never read from the shared cache, and never stored in it."""
-    cached_view = cache_while_unchanged(view)
+    if can_see_restricted(request.user):
+        return build()
+    return cached_response(request, build, variant=variant)
+
+
+def cache_for_public_readers(view):
+    """Decorate a page that shows evidence: its responses come from `cached_for_public_readers()`."""
 
     @functools.wraps(view)
     def page(request, *args, **kwargs):
-        if can_see_restricted(request.user):
-            return view(request, *args, **kwargs)
-        return cached_view(request, *args, **kwargs)
+        return cached_for_public_readers(request, lambda: view(request, *args, **kwargs))
 
     return page
