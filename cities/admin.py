@@ -19,13 +19,8 @@ from django.utils.text import slugify
 
 from cities.models import City, GeoNamesPlace, fold_name
 from cities.resources import GEONAMES_POPULATION_SOURCE, CityResource
-from networks.admin import (
-    OPENED_VERSION,
-    CitynetImportExportMixin,
-    MembershipInlineForm,
-    MembershipInlineFormSet,
-    RetryOnEditConflict,
-)
+from citynet.admin import CitynetImportExportMixin
+from networks.admin.forms import OPENED_VERSION, MembershipInlineForm, MembershipInlineFormSet, RetryOnEditConflict
 from networks.models import Membership
 
 # Suggestions the lookup offers for what has been typed, most populous first.

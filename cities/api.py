@@ -5,22 +5,18 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cities.geonames import GEONAMES_ATTRIBUTION
 from cities.models import City
 from cities.serializers import CitySerializer
+from citynet.api import SLUG_PATTERN
+from citynet.downloads import csv_response
 from networks import aggregates, filters
-from networks.api import (
-    CODING_NOTE,
-    SLUG_PATTERN,
-    ApiViewSet,
-    api_citation,
-    evidence_sources,
-    resource_schema,
-    serializer_fields,
-    studies_attribution,
-)
+from networks.api.base import ApiViewSet, api_citation, resource_schema
+from networks.api.shapes import PortfolioSerializer
+from networks.api.viewsets import serializer_fields
 from networks.models import Code, Coding, Membership
-from networks.renderers import GEONAMES_ATTRIBUTION, attribution_lines, csv_response
-from networks.serializers import PortfolioSerializer
+from networks.research.citations import attribution_lines
+from networks.selectors import CODING_NOTE, cities_for_list, evidence_sources, studies_attribution
 
 PORTFOLIO_COLUMNS = ["city", "city_slug", "network", "network_slug", "spells", "code", "code_kind", "salience"]
 
@@ -67,7 +63,7 @@ DATETIME = serializers.DateTimeField()
 
 
 def city_data(city: City) -> dict:
-    """A place from `City.objects.for_list()` as `CitySerializer` represents it."""
+    """A place from `networks.selectors.cities_for_list()` as `CitySerializer` represents it."""
     return {
         "slug": city.slug,
         "name": city.name,
@@ -105,7 +101,7 @@ class CityViewSet(ApiViewSet):
     facet_dimensions = {"country": "country", "kind": "kind"}
 
     def get_queryset(self):
-        return City.objects.for_list()
+        return cities_for_list()
 
     def page_data(self, page: list[City]) -> list[dict]:
         # Written directly, as CitySerializer would (tests/cities/test_api.py compares): DRF's

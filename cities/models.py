@@ -2,8 +2,7 @@ import unicodedata
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 
 from cities.countries import country_name
@@ -15,60 +14,9 @@ class CityQuerySet(models.QuerySet):
     def in_country(self, country: str) -> "CityQuerySet":
         return self.filter(country=country.upper())
 
-    def in_network(self, network) -> "CityQuerySet":
-        """Places with a membership spell (of any kind) in `network`."""
-        from networks.models import Membership
-
-        return self.filter(pk__in=Membership.objects.filter(network=network).values("city"))
-
-    def for_list(self) -> "CityQuerySet":
-        """Cities for a list page; adds `n_memberships` (spells in any network)."""
-        from networks.models import Membership
-
-        # A subquery per row shown, not a join and GROUP BY over every spell: the page and
-        # its count (which Django runs without the unused annotation) stay cheap at any size.
-        spells = Membership.objects.filter(city=OuterRef("pk")).order_by().values("city").annotate(n=Count("pk"))
-        return self.annotate(n_memberships=Coalesce(Subquery(spells.values("n")), 0)).order_by("name", "country")
-
-    def for_profile(self, reader=None) -> "CityQuerySet":
-        """Everything a city's profile shows, prefetched: `memberships` (with network and
-        source), `codings` (with network, code, coder and evidence as `reader` may see it:
-        networks.visibility), `participations` (with network, sub-network and source) and
-        `engagement_observations` (with network, source)."""
-        # networks.models imports this module, so its models are imported when called.
-        from networks.models import Coding, EngagementObservation, Membership, Participation
-
-        return self.prefetch_related(
-            models.Prefetch("memberships", queryset=Membership.objects.for_list()),
-            models.Prefetch(
-                "codings",
-                queryset=Coding.objects.with_evidence(reader).order_by("network__name", "code__kind", "code__position"),
-            ),
-            models.Prefetch(
-                "participations",
-                queryset=Participation.objects.select_related("network", "subnetwork", "source").order_by(
-                    "network__name", "subnetwork__name", "unit"
-                ),
-            ),
-            models.Prefetch(
-                "engagement_observations",
-                queryset=EngagementObservation.objects.select_related("network", "source").order_by(
-                    "network__name", "observed_on"
-                ),
-            ),
-        )
-
     def matching(self, query: str) -> "CityQuerySet":
         """Places whose name contains `query`."""
         return self.filter(name__icontains=query)
-
-    def coded(self, network=None) -> "CityQuerySet":
-        """Places whose use of a network (of `network`, if given) has been coded, by name."""
-        from networks.models import Coding
-
-        # A semi-join, not a join and DISTINCT: a large network has 50,000 codings.
-        codings = Coding.objects.all() if network is None else Coding.objects.filter(network=network)
-        return self.filter(pk__in=codings.values("city")).order_by("name")
 
 
 class City(models.Model):

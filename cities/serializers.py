@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from cities.models import City
-from networks.serializers import CleanModelSerializer
+from networks.api.serializers import CleanModelSerializer
 
 
 class CitySerializer(CleanModelSerializer):

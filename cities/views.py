@@ -2,10 +2,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from cities.models import City
+from citynet.caching import cache_while_unchanged
 from networks import aggregates, charts
-from networks.caching import cache_while_unchanged
 from networks.models import Code
-from networks.views import csv_download, csv_urls, network_or_404, search_text, wants_csv
+from networks.pages import csv_download, csv_urls, network_or_404, search_text, wants_csv
+from networks.selectors import cities_for_list, cities_for_profile, cities_in_network
 from networks.visibility import cache_for_public_readers
 
 PORTFOLIO_FIELDS = ["network", "network_slug", "code", "code_kind", "salience", "served_by_several", "served_by_none"]
@@ -18,8 +19,8 @@ def city_list(request):
     network = network_or_404(request.GET.get("network"))
     cities = City.objects.matching(query) if query else City.objects.all()
     if network is not None:
-        cities = cities.in_network(network)
-    page = Paginator(cities.for_list(), 100).get_page(request.GET.get("page"))
+        cities = cities_in_network(cities, network)
+    page = Paginator(cities_for_list(cities), 100).get_page(request.GET.get("page"))
     # The other parameters, kept in the links to other pages.
     kept = request.GET.copy()
     kept.pop("page", None)
@@ -29,7 +30,7 @@ def city_list(request):
 
 @cache_for_public_readers
 def city_detail(request, slug):
-    city = get_object_or_404(City.objects.for_profile(request.user), slug=slug)
+    city = get_object_or_404(cities_for_profile(request.user), slug=slug)
     codes = list(Code.objects.current())
     codings = city.codings.all()
     portfolio = aggregates.portfolio_grid(aggregates.city_portfolio(city.memberships.all(), codings, codes), city.slug)

@@ -2,10 +2,10 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from networks.citations import page_citation
+from networks.research.citations import page_citation
 
 
 def citation(request) -> dict:
-    """`citation`: how to cite this page (networks.citations.page_citation). Lazy, so the
+    """`citation`: how to cite this page (networks.research.citations.page_citation). Lazy, so the
     queries it needs run only where a template shows it (templates/_cite.html), not in the admin."""
     return {"citation": SimpleLazyObject(lambda: page_citation(request))}

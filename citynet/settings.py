@@ -167,7 +167,7 @@ WSGI_APPLICATION = "citynet.wsgi.application"
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=600)}
 
 # Per server process. "default" keeps the API's throttle counts and the login lockout's cache;
-# "pages" keeps networks.caching's rendered pages, emptied whenever the data change.
+# "pages" keeps citynet.caching's rendered pages, emptied whenever the data change.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "citynet-default"},
     "pages": {
@@ -213,7 +213,7 @@ STORAGES = {
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Where `manage.py make_release` writes data release bundles and /releases/ serves them from.
-# Empty: networks/releases.py decides ($XDG_DATA_HOME/citynet/releases, outside the repository).
+# Empty: networks/research/releases.py decides ($XDG_DATA_HOME/citynet/releases, outside the repository).
 CITYNET_RELEASES_DIR = os.environ.get("CITYNET_RELEASES_DIR", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -318,7 +318,7 @@ requests from one client (see `Retry-After`).""",
         "SubNetworkKindEnum": "networks.models.SubNetwork.Kind",
         "CodeKindEnum": "networks.models.Code.Kind",
         "EvidenceKindEnum": "networks.models.Evidence.Kind",
-        "DatePrecisionEnum": "networks.models.DatePrecision",
+        "DatePrecisionEnum": "networks.dates.DatePrecision",
     },
 }
 

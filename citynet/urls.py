@@ -3,7 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("networks.api_urls")),
+    path("api/v1/", include("networks.api.urls")),
     path("cities/", include("cities.urls")),
     path("", include("networks.urls")),
 ]

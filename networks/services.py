@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from networks.models import Release
-from networks.releases import build_release
+from networks.research.releases import build_release
 from networks.visibility import PERMISSION
 
 EDITOR = "editor"
@@ -70,7 +70,7 @@ def release_create(
     license: dict | None = None,
     url: str = "",
 ) -> Release:
-    """Freeze the current data as release `label` (networks.releases.build_release writes the
+    """Freeze the current data as release `label` (networks.research.releases.build_release writes the
     bundle and zip) and record it as a Release row, which the site lists and serves.
 
     The label is checked before any file is written; if recording the row fails after the

@@ -12,23 +12,18 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from cities.geonames import GEONAMES_ATTRIBUTION
 from cities.models import City
-from networks import aggregates, agreement, charts, citations, filters, refi
-from networks.api import CODING_NOTE, agreed_matrix, studies_attribution, values_matrix
-from networks.caching import cache_while_unchanged
-from networks.models import Code, Coder, Coding, Evidence, Membership, Network, Release, Source
-from networks.renderers import (
-    GEONAMES_ATTRIBUTION,
-    XLSX_MAX_ROWS,
-    attribution_lines,
-    csv_lines,
-    csv_response,
-    xlsx_response,
-)
+from citynet.caching import cache_while_unchanged
+from citynet.downloads import XLSX_MAX_ROWS, csv_response, xlsx_response
+from networks import aggregates, charts, filters
+from networks.models import Code, Coder, Coding, Evidence, Membership, Network, Release
+from networks.pages import chosen_cities, csv_download, csv_urls, network_or_404, search_text, wants_csv
+from networks.research import agreement, citations, refi
+from networks.research.citations import attribution_lines
+from networks.selectors import CODING_NOTE, agreed_matrix, coded_cities, studies_attribution, values_matrix
 from networks.visibility import cache_for_public_readers
 
-QUERY_MAX_LENGTH = 100
-CITIES_MAX = 40
 MEMBERS_PER_PAGE = 100
 COMPARE_PAGE_SIZE = 50
 MEMBER_CODINGS_SHOWN = 50
@@ -80,60 +75,6 @@ AGREEMENT_FIELDS = [
     "salience_kappa",
     "disagreements",
 ]
-
-
-def _flat(value):
-    """A CSV cell: names for nested rows ("Oslo (3)" when they carry a salience), lists joined."""
-    if isinstance(value, dict):
-        name = value.get("name", "")
-        return f"{name} ({value['salience']})" if "salience" in value else name
-    if isinstance(value, list):
-        return "; ".join(str(_flat(item)) for item in value)
-    return "" if value is None else value
-
-
-def csv_download(request, tables: dict[str, tuple[list[dict], list[str]]], stem: str) -> HttpResponse:
-    """The CSV of the chart named by `?chart=` (or the page's only chart) from `tables`,
-    a mapping of chart name to (rows, columns)."""
-    name = request.GET.get("chart") or next(iter(tables))
-    if name not in tables:
-        raise Http404(f"This page has no chart called {name!r}.")
-    rows, fields = tables[name]
-    comments = attribution_lines(
-        f"{stem}, {name}", request.build_absolute_uri(), [GEONAMES_ATTRIBUTION, *Source.objects.study_citations()]
-    )
-    flat_rows = ({field: _flat(row.get(field)) for field in fields} for row in rows)
-    response = HttpResponse("".join(csv_lines(flat_rows, fields, comments)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{name}.csv"'
-    return response
-
-
-def csv_urls(request, *names: str) -> dict[str, str]:
-    """This page's URL with its parameters plus `format=csv` and `chart=<name>`, per chart."""
-    urls = {}
-    for name in names:
-        query = request.GET.copy()
-        query["format"] = "csv"
-        query["chart"] = name
-        urls[name] = f"{request.path}?{query.urlencode()}"
-    return urls
-
-
-def wants_csv(request) -> bool:
-    return request.GET.get("format") == "csv"
-
-
-def search_text(request) -> str:
-    return request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
-
-
-def network_or_404(slug: str | None) -> Network | None:
-    """The network a `?network=` parameter names; None when it names none ('' or 'all')."""
-    return get_object_or_404(Network, slug=slug) if slug and slug != "all" else None
-
-
-def chosen_cities(request) -> list[str]:
-    return list(dict.fromkeys(slug.strip() for slug in request.GET.getlist("city") if slug.strip()))[:CITIES_MAX]
 
 
 @cache_while_unchanged
@@ -214,7 +155,7 @@ def compare(request):
         return csv_download(request, {"matrix": (aggregates.matrix_flat_rows(matrix), MATRIX_FIELDS)}, "comparison")
     # A large network has thousands of coded cities: without a choice, the page shows them a
     # page at a time (the CSV has them all); chosen cities are shown together.
-    coded = City.objects.coded(network)
+    coded = coded_cities(network)
     # Across all networks a row is a city in one network: a well-connected city has dozens.
     size = COMPARE_PAGE_SIZE if network else COMPARE_PAGE_SIZE // 5
     page = Paginator(coded, size).get_page(request.GET.get("page"))
@@ -247,7 +188,7 @@ def compare_cities(request):
     if wants_csv(request):
         return csv_download(request, {"pair": (aggregates.matrix_flat_rows(matrix), MATRIX_FIELDS)}, "cities")
     grid = aggregates.matrix_grid(matrix)
-    options = list(City.objects.coded())
+    options = list(coded_cities())
     names = {city.slug: city.name for city in options}
     context = {
         "options": options,
@@ -340,7 +281,7 @@ def quote_options(request) -> dict:
         "filtered": any(chosen.values()),
         "networks": Network.objects.order_by("name"),
         "codes": Code.objects.current(),
-        "cities": City.objects.coded(),
+        "cities": coded_cities(),
         "coders": Coder.objects.order_by("name"),
         "kinds": Evidence.Kind.choices,
         "outcomes": Coding.Outcome.choices,

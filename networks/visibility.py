@@ -17,14 +17,14 @@ cache every visitor shares.
 import functools
 from typing import TYPE_CHECKING, TypeAlias
 
-from networks.caching import cached_response
+from citynet.caching import cached_response
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
 
 PERMISSION = "networks.view_restricted_evidence"
-# networks.api's `cache_pages` for lists showing evidence: cached for readers without the permission.
+# networks.api.viewsets's `cache_pages` for lists showing evidence: cached for readers without the permission.
 PUBLIC_READERS = "public readers"
 # What a reader without the permission sees where a restricted item's text would be.
 RESTRICTED_LABEL = "Restricted evidence"

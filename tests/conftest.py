@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from networks.services import EDITOR, READ_ONLY_STAFF
 from tests.factories import UserFactory
 
 
@@ -47,6 +48,30 @@ def reader(db):
 @pytest.fixture
 def staff_client(client, staff_user):
     client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def editor(db):
+    """A staff user in the editor role (`manage.py setup_roles`)."""
+    return UserFactory(is_staff=True, role=EDITOR)
+
+
+@pytest.fixture
+def read_only_staff(db):
+    """A staff user in the read-only staff role (`manage.py setup_roles`)."""
+    return UserFactory(is_staff=True, role=READ_ONLY_STAFF)
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def read_only_staff_client(client, read_only_staff):
+    client.force_login(read_only_staff)
     return client
 
 

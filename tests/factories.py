@@ -1,7 +1,10 @@
 import datetime
+import io
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.utils.text import slugify
 
 from cities.models import City
@@ -29,6 +32,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        """`UserFactory(role=EDITOR)`: the user is in that group, as `manage.py setup_roles` makes it."""
+        if extracted:
+            call_command("setup_roles", stdout=io.StringIO())
+            self.groups.add(Group.objects.get(name=extracted))
 
 
 class CityFactory(factory.django.DjangoModelFactory):
@@ -167,3 +177,18 @@ class EngagementObservationFactory(factory.django.DjangoModelFactory):
     observed_on = datetime.date(2018, 1, 1)
     level = EngagementObservation.Level.MODERATE
     source = factory.SubFactory(SourceFactory)
+
+
+# The API's editable resources: the factory that makes a row of each, and the field that names
+# a row in its URL and heads its CSV.
+API_RESOURCES = {
+    "cities": (CityFactory, "slug"),
+    "networks": (NetworkFactory, "slug"),
+    "memberships": (MembershipFactory, "id"),
+    "subnetworks": (SubNetworkFactory, "id"),
+    "participations": (ParticipationFactory, "id"),
+    "codes": (CodeFactory, "code"),
+    "sources": (SourceFactory, "id"),
+    "codings": (CodingFactory, "id"),
+    "engagement": (EngagementObservationFactory, "id"),
+}

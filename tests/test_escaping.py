@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 from import_export.formats.base_formats import CSV, XLSX
 
-from cities.resources import CityResource, export_cell, import_cell
+from cities.resources import CityResource
+from citynet.importing import export_cell, import_cell
+from networks.importing.resources import CodingResource, MembershipResource, NetworkResource
 from networks.models import Code
-from networks.resources import CodingResource, MembershipResource, NetworkResource
 from tests.factories import (
     CityFactory,
     CodeFactory,

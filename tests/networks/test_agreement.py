@@ -2,7 +2,8 @@ import random
 
 import pytest
 
-from networks.agreement import (
+from networks.models import Coding
+from networks.research.agreement import (
     agreement_summary,
     classify_cell,
     coding_rows,
@@ -13,7 +14,6 @@ from networks.agreement import (
     percent_agreement,
     reliability_table,
 )
-from networks.models import Coding
 from tests.factories import CityFactory, CoderFactory, CodingFactory, EvidenceFactory, NetworkFactory
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four

@@ -6,10 +6,11 @@ import io
 
 import pytest
 
-from networks import aggregates, agreement
-from networks.api import MATRIX_COLUMNS
+from networks import aggregates
+from networks.api.matrix import MATRIX_COLUMNS
+from networks.importing.study import study_load
 from networks.models import Code, Coding, Membership, Network
-from networks.study import study_load
+from networks.research import agreement
 from tests.factories import (
     CityFactory,
     CodeFactory,
@@ -81,7 +82,7 @@ def test_matrix_json_equals_the_shared_aggregate(client):
     coding = CodingFactory(salience=3)
     EvidenceFactory(coding=coding)
     body = client.get(f"/api/v1/matrix/?network={coding.network.slug}").json()
-    # The API marks each cell's agreement between coders (networks.agreement) on the shared matrix.
+    # The API marks each cell's agreement between coders (networks.research.agreement) on the shared matrix.
     expected = agreement.matrix_with_agreement(
         aggregates.comparison_matrix(Coding.objects.for_matrix(coding.network), Code.objects.current())
     )
@@ -197,7 +198,7 @@ def test_facets_download_as_csv(client, members):
 def test_matrix_from_plain_values_equals_the_matrix_from_models(study):
     """The API, the comparison and the logics build the matrix from plain values (no model
     instances: a network may have 50,000 codings); it is the matrix `comparison_matrix` builds."""
-    from networks.api import values_matrix
+    from networks.selectors import values_matrix
 
     code = Code.objects.current().first()
     network = CodingFactory(salience=1, code=code).network

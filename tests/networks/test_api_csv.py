@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from networks.renderers import GEONAMES_ATTRIBUTION, csv_lines, neutralise
+from cities.geonames import GEONAMES_ATTRIBUTION
+from citynet.downloads import csv_lines, neutralise
 from tests.factories import (
     CityFactory,
     CodeFactory,
@@ -209,9 +210,9 @@ def test_unknown_format_is_404(client):
 def test_membership_export_writes_what_the_serializer_would(client):
     """The spells' CSV is written from plain values for speed; its lines are the ones the
     generic path (serializer, then csv_lines) writes, awkward values included."""
-    from networks.api import MEMBERSHIP_COLUMNS
+    from networks.api.serializers import MembershipSerializer
+    from networks.api.viewsets import MEMBERSHIP_COLUMNS
     from networks.models import Membership
-    from networks.serializers import MembershipSerializer
 
     awkward = SourceFactory(label="", citation='=HYPERLINK("x") "Quoted", ' + "cut at eighty characters " * 4)
     MembershipFactory(city=CityFactory(name='-Minus, "quoted"\nname'), source=awkward, note="@note")

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIRequestFactory
 
 from cities.api import CityViewSet
-from networks.api import MatrixView
+from networks.api.matrix import MatrixView
 from tests.factories import CodingFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

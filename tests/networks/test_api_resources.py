@@ -6,7 +6,7 @@ import pytest
 
 from cities.api import CityViewSet
 from cities.models import City
-from networks import api
+from networks.api import viewsets as api
 from networks.models import Coding
 from tests.factories import (
     CityFactory,
@@ -277,8 +277,8 @@ def test_counts_each_resource_by_each_dimension(client, resource, dimension):
 
 def test_membership_pages_are_what_the_serializer_gives(client):
     """The spells' list writes its page without DRF's per-field machinery; the JSON is the same."""
+    from networks.api.serializers import MembershipSerializer
     from networks.models import Membership
-    from networks.serializers import MembershipSerializer
 
     untitled = SourceFactory(label="", citation="A citation with no short label, " * 4)
     MembershipFactory(source=untitled, note="A note", application_round=3, listed_on=datetime.date(2025, 5, 18))

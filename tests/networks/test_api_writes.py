@@ -6,73 +6,41 @@ import pytest
 
 from cities.models import City
 from networks.models import Coding, Evidence, Membership, SubNetwork
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CoderFactory,
-    CodingFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    SourceFactory,
-    SubNetworkFactory,
-)
+from tests.factories import CodingFactory, EvidenceFactory, MembershipFactory, SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    return {
-        "city": CityFactory(slug="oslo"),
-        "network": NetworkFactory(slug="eurocities"),
-        "source": SourceFactory(),
-        "code": CodeFactory(code="knowledge"),
-        "coder": CoderFactory(name="Citynet seed coding"),
-    }
-
-
-def membership_payload(world, **changes) -> dict:
+def membership_payload(write_targets, **changes) -> dict:
     return {
         "city": "oslo",
         "network": "eurocities",
         "joined": "2014-01-01",
         "joined_precision": "year",
-        "source": world["source"].pk,
+        "source": write_targets["source"].pk,
         **changes,
     }
 
 
-def coding_payload(world, **changes) -> dict:
-    return {
-        "city": "oslo",
-        "network": "eurocities",
-        "code": "knowledge",
-        "salience": 3,
-        "outcome": "met",
-        "perspective": "city",
-        "coder": "Citynet seed coding",
-        **changes,
-    }
-
-
-def test_creates_a_membership_and_answers_with_embedded_names(staff_client, world):
-    response = staff_client.post("/api/v1/memberships/", membership_payload(world), content_type="application/json")
+def test_creates_a_membership_and_answers_with_embedded_names(staff_client, write_targets):
+    response = staff_client.post(
+        "/api/v1/memberships/", membership_payload(write_targets), content_type="application/json"
+    )
     assert response.status_code == 201
-    assert response.json()["city_name"] == world["city"].name
+    assert response.json()["city_name"] == write_targets["city"].name
     assert Membership.objects.get().joined == datetime.date(2014, 1, 1)
 
 
-def test_rejects_membership_that_ends_before_it_starts(staff_client, world):
-    payload = membership_payload(world, left="2010-12-31")
+def test_rejects_membership_that_ends_before_it_starts(staff_client, write_targets):
+    payload = membership_payload(write_targets, left="2010-12-31")
     response = staff_client.post("/api/v1/memberships/", payload, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["A membership cannot end before it starts."]}
     assert not Membership.objects.exists()
 
 
-def test_rejects_a_change_that_makes_a_membership_end_before_it_starts(staff_client, world):
-    membership = MembershipFactory(city=world["city"], network=world["network"])
+def test_rejects_a_change_that_makes_a_membership_end_before_it_starts(staff_client, write_targets):
+    membership = MembershipFactory(city=write_targets["city"], network=write_targets["network"])
     response = staff_client.patch(
         f"/api/v1/memberships/{membership.pk}/", {"left": "2001-01-01"}, content_type="application/json"
     )
@@ -81,9 +49,11 @@ def test_rejects_a_change_that_makes_a_membership_end_before_it_starts(staff_cli
     assert membership.left is None
 
 
-def test_rejects_a_duplicate_membership_spell(staff_client, world):
-    MembershipFactory(city=world["city"], network=world["network"], joined=datetime.date(2014, 1, 1))
-    response = staff_client.post("/api/v1/memberships/", membership_payload(world), content_type="application/json")
+def test_rejects_a_duplicate_membership_spell(staff_client, write_targets):
+    MembershipFactory(city=write_targets["city"], network=write_targets["network"], joined=datetime.date(2014, 1, 1))
+    response = staff_client.post(
+        "/api/v1/memberships/", membership_payload(write_targets), content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["non_field_errors"] == [
         "This place already has a membership spell of this network starting then."
@@ -91,18 +61,20 @@ def test_rejects_a_duplicate_membership_spell(staff_client, world):
     assert Membership.objects.count() == 1
 
 
-def test_rejects_a_second_undated_spell(staff_client, world):
-    MembershipFactory(city=world["city"], network=world["network"], joined=None)
-    payload = membership_payload(world, joined=None)
+def test_rejects_a_second_undated_spell(staff_client, write_targets):
+    MembershipFactory(city=write_targets["city"], network=write_targets["network"], joined=None)
+    payload = membership_payload(write_targets, joined=None)
     response = staff_client.post("/api/v1/memberships/", payload, content_type="application/json")
     assert response.status_code == 400
     assert "no start date" in response.json()["non_field_errors"][0]
 
 
-def test_saving_a_membership_unchanged_is_not_a_duplicate_of_itself(staff_client, world):
-    membership = MembershipFactory(city=world["city"], network=world["network"], source=world["source"])
+def test_saving_a_membership_unchanged_is_not_a_duplicate_of_itself(staff_client, write_targets):
+    membership = MembershipFactory(
+        city=write_targets["city"], network=write_targets["network"], source=write_targets["source"]
+    )
     response = staff_client.put(
-        f"/api/v1/memberships/{membership.pk}/", membership_payload(world), content_type="application/json"
+        f"/api/v1/memberships/{membership.pk}/", membership_payload(write_targets), content_type="application/json"
     )
     assert response.status_code == 200
 
@@ -120,26 +92,26 @@ def test_saving_a_membership_unchanged_is_not_a_duplicate_of_itself(staff_client
         ({"took_effect": "perhaps"}, "took_effect"),
     ],
 )
-def test_rejects_invalid_membership_fields_naming_the_field(staff_client, world, changes, field):
+def test_rejects_invalid_membership_fields_naming_the_field(staff_client, write_targets, changes, field):
     response = staff_client.post(
-        "/api/v1/memberships/", membership_payload(world, **changes), content_type="application/json"
+        "/api/v1/memberships/", membership_payload(write_targets, **changes), content_type="application/json"
     )
     assert response.status_code == 400
     assert field in response.json()
 
 
-def test_rejects_malformed_json(staff_client, world):
+def test_rejects_malformed_json(staff_client, write_targets):
     response = staff_client.post("/api/v1/memberships/", "{not json", content_type="application/json")
     assert response.status_code == 400
 
 
-def test_rejects_a_payload_that_is_not_an_object(staff_client, world):
+def test_rejects_a_payload_that_is_not_an_object(staff_client, write_targets):
     response = staff_client.post("/api/v1/memberships/", [1, 2], content_type="application/json")
     assert response.status_code == 400
 
 
-def test_rejects_salience_out_of_range(staff_client, world):
-    response = staff_client.post("/api/v1/codings/", coding_payload(world, salience=5), content_type="application/json")
+def test_rejects_salience_out_of_range(staff_client, coding_payload):
+    response = staff_client.post("/api/v1/codings/", {**coding_payload, "salience": 5}, content_type="application/json")
     assert response.status_code == 400
     assert "salience" in response.json()
     assert not Coding.objects.exists()
@@ -160,7 +132,7 @@ def test_rejects_a_city_with_half_a_coordinate(staff_client):
     assert not City.objects.filter(slug="bergen").exists()
 
 
-def test_rejects_a_sub_network_whose_parent_is_in_another_network(staff_client, world):
+def test_rejects_a_sub_network_whose_parent_is_in_another_network(staff_client, write_targets):
     parent = SubNetworkFactory()
     payload = {"network": "eurocities", "name": "Mobility", "slug": "mobility", "kind": "forum", "parent": parent.pk}
     response = staff_client.post("/api/v1/subnetworks/", payload, content_type="application/json")
@@ -169,13 +141,18 @@ def test_rejects_a_sub_network_whose_parent_is_in_another_network(staff_client, 
     assert not SubNetwork.objects.filter(slug="mobility").exists()
 
 
-def test_creates_a_coding_with_its_evidence_in_one_request(staff_client, world):
+def test_creates_a_coding_with_its_evidence_in_one_request(staff_client, write_targets, coding_payload):
     evidence = [
-        {"source": world["source"].pk, "kind": "paraphrase", "text": "Exchange of experience", "locator": "p. 67"},
-        {"source": world["source"].pk, "kind": "quote", "text": "A useful tool", "language": "da"},
+        {
+            "source": write_targets["source"].pk,
+            "kind": "paraphrase",
+            "text": "Exchange of experience",
+            "locator": "p. 67",
+        },
+        {"source": write_targets["source"].pk, "kind": "quote", "text": "A useful tool", "language": "da"},
     ]
     response = staff_client.post(
-        "/api/v1/codings/", coding_payload(world, evidence=evidence), content_type="application/json"
+        "/api/v1/codings/", {**coding_payload, "evidence": evidence}, content_type="application/json"
     )
     assert response.status_code == 201
     coding = Coding.objects.get()
@@ -184,18 +161,18 @@ def test_creates_a_coding_with_its_evidence_in_one_request(staff_client, world):
         ("A useful tool", 1),
     ]
     assert [item["citation"] for item in response.json()["evidence"]] == [
-        f"{world['source']}, p. 67",
-        str(world["source"]),
+        f"{write_targets['source']}, p. 67",
+        str(write_targets["source"]),
     ]
 
 
-def test_rejects_a_coding_whose_evidence_is_invalid_and_saves_nothing(staff_client, world):
+def test_rejects_a_coding_whose_evidence_is_invalid_and_saves_nothing(staff_client, write_targets, coding_payload):
     evidence = [
-        {"source": world["source"].pk, "kind": "quote", "text": "Fine"},
-        {"source": world["source"].pk, "kind": "rumour", "text": ""},
+        {"source": write_targets["source"].pk, "kind": "quote", "text": "Fine"},
+        {"source": write_targets["source"].pk, "kind": "rumour", "text": ""},
     ]
     response = staff_client.post(
-        "/api/v1/codings/", coding_payload(world, evidence=evidence), content_type="application/json"
+        "/api/v1/codings/", {**coding_payload, "evidence": evidence}, content_type="application/json"
     )
     assert response.status_code == 400
     assert set(response.json()["evidence"]) == {"1"}
@@ -203,25 +180,32 @@ def test_rejects_a_coding_whose_evidence_is_invalid_and_saves_nothing(staff_clie
     assert not Coding.objects.exists() and not Evidence.objects.exists()
 
 
-def test_rejects_the_same_evidence_twice_in_one_coding(staff_client, world):
-    item = {"source": world["source"].pk, "kind": "quote", "text": "Twice"}
+def test_rejects_the_same_evidence_twice_in_one_coding(staff_client, write_targets, coding_payload):
+    item = {"source": write_targets["source"].pk, "kind": "quote", "text": "Twice"}
     response = staff_client.post(
-        "/api/v1/codings/", coding_payload(world, evidence=[item, item]), content_type="application/json"
+        "/api/v1/codings/", {**coding_payload, "evidence": [item, item]}, content_type="application/json"
     )
     assert response.status_code == 400
     assert response.json()["evidence"] == {"1": {"text": ["This coding already has this evidence from this source."]}}
 
 
-def test_updating_evidence_keeps_listed_items_adds_new_ones_and_drops_the_rest(staff_client, world):
-    coding = CodingFactory(city=world["city"], network=world["network"], code=world["code"], coder=world["coder"])
+def test_updating_evidence_keeps_listed_items_adds_new_ones_and_drops_the_rest(
+    staff_client, write_targets, coding_payload
+):
+    coding = CodingFactory(
+        city=write_targets["city"],
+        network=write_targets["network"],
+        code=write_targets["code"],
+        coder=write_targets["coder"],
+    )
     kept = EvidenceFactory(coding=coding, text="Kept")
     dropped = EvidenceFactory(coding=coding, text="Dropped")
     evidence = [
         {"id": kept.pk, "source": kept.source_id, "kind": "quote", "text": "Kept, corrected"},
-        {"source": world["source"].pk, "kind": "paraphrase", "text": "New"},
+        {"source": write_targets["source"].pk, "kind": "paraphrase", "text": "New"},
     ]
     response = staff_client.put(
-        f"/api/v1/codings/{coding.pk}/", coding_payload(world, evidence=evidence), content_type="application/json"
+        f"/api/v1/codings/{coding.pk}/", {**coding_payload, "evidence": evidence}, content_type="application/json"
     )
     assert response.status_code == 200
     assert [item["text"] for item in response.json()["evidence"]] == ["Kept, corrected", "New"]
@@ -230,16 +214,16 @@ def test_updating_evidence_keeps_listed_items_adds_new_ones_and_drops_the_rest(s
     assert (kept.text, kept.kind) == ("Kept, corrected", "quote")
 
 
-def test_patching_a_coding_without_evidence_leaves_its_evidence(staff_client, world):
-    coding = CodingFactory(code=world["code"])
+def test_patching_a_coding_without_evidence_leaves_its_evidence(staff_client, write_targets):
+    coding = CodingFactory(code=write_targets["code"])
     EvidenceFactory(coding=coding)
     response = staff_client.patch(f"/api/v1/codings/{coding.pk}/", {"salience": 1}, content_type="application/json")
     assert response.status_code == 200
     assert coding.evidence.count() == 1 and len(response.json()["evidence"]) == 1
 
 
-def test_rejects_evidence_ids_of_another_coding(staff_client, world):
-    coding = CodingFactory(code=world["code"])
+def test_rejects_evidence_ids_of_another_coding(staff_client, write_targets):
+    coding = CodingFactory(code=write_targets["code"])
     foreign = EvidenceFactory()
     evidence = [{"id": foreign.pk, "source": foreign.source_id, "kind": "quote", "text": "Stolen"}]
     response = staff_client.patch(
@@ -251,16 +235,16 @@ def test_rejects_evidence_ids_of_another_coding(staff_client, world):
     assert foreign.coding_id != coding.pk
 
 
-def test_rejects_a_code_not_in_the_current_codebook(staff_client, world):
+def test_rejects_a_code_not_in_the_current_codebook(staff_client, coding_payload):
     response = staff_client.post(
-        "/api/v1/codings/", coding_payload(world, code="telepathy"), content_type="application/json"
+        "/api/v1/codings/", {**coding_payload, "code": "telepathy"}, content_type="application/json"
     )
     assert response.status_code == 400
     assert "code" in response.json()
 
 
-def test_deleting_a_city_that_has_memberships_is_a_409(staff_client, world):
-    MembershipFactory(city=world["city"])
+def test_deleting_a_city_that_has_memberships_is_a_409(staff_client, write_targets):
+    MembershipFactory(city=write_targets["city"])
     response = staff_client.delete("/api/v1/cities/oslo/")
     assert response.status_code == 409
     assert "membership" in response.json()["detail"]
@@ -274,7 +258,7 @@ def test_deleting_a_coding_deletes_its_evidence(staff_client):
     assert not Evidence.objects.exists()
 
 
-def test_creates_a_network_with_themes_and_offices(staff_client, world):
+def test_creates_a_network_with_themes_and_offices(staff_client, write_targets):
     from tests.factories import ThemeFactory
 
     ThemeFactory(slug="resilience")
@@ -306,8 +290,8 @@ def test_rejects_a_reported_member_count_without_its_date(staff_client):
     assert "needs the date" in str(response.json())
 
 
-def test_rejects_a_null_character_in_a_related_key(staff_client, world):
-    payload = membership_payload(world, city="os\x00lo")
+def test_rejects_a_null_character_in_a_related_key(staff_client, write_targets):
+    payload = membership_payload(write_targets, city="os\x00lo")
     response = staff_client.post("/api/v1/memberships/", payload, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"city": ["Invalid value."]}

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from networks import benchmark
+from networks.tooling import benchmark
 from tests.factories import CodeFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Cached responses (networks.caching): reused while the data are unchanged, rebuilt after any write."""
+"""Cached responses (citynet.caching): reused while the data are unchanged, rebuilt after any write."""
 
 import gzip
 import uuid
@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from cities.models import City
-from networks import caching
+from citynet import caching
 from tests.factories import CityFactory, CodingFactory, EvidenceFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

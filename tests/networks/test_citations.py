@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from networks.citations import UNRELEASED, cite_view, permalink
 from networks.models import Release, Source
+from networks.research.citations import UNRELEASED, cite_view, permalink
 from tests.factories import CityFactory, CodingFactory, EvidenceFactory, MembershipFactory, NetworkFactory
 
 STUDY = "Solveig Grønnestad and Anne Bach Nielsen (2018). Urbane forbindelser_ 100% & more."

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from networks import concurrency
-from networks.admin import VersionCheckedForm
+from networks.admin.forms import VersionCheckedForm
+from networks.api.serializers import MembershipSerializer
 from networks.models import Coding, Evidence, Membership
-from networks.serializers import MembershipSerializer
 from tests.factories import CodingFactory, EvidenceFactory, MembershipFactory, UserFactory
 
 pytestmark = [

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from networks.importing.resources import CodingResource, NetworkResource
 from networks.models import Coding, Evidence, Network
-from networks.resources import CodingResource, NetworkResource
 from tests.factories import (
     CityFactory,
     CodebookVersionFactory,

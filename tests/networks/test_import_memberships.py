@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cities.models import City
+from networks.importing.resources import MembershipResource
 from networks.models import Membership, Source
-from networks.resources import MembershipResource
 from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory
 
 pytestmark = [
@@ -117,7 +117,7 @@ def test_uploading_the_100rc_list_again_changes_nothing(staff_client, resilient)
 
 
 def test_the_100rc_list_loaded_by_load_citynet_previews_as_unchanged(staff_client, resilient):
-    from networks.memberlists import memberlist_load
+    from networks.importing.memberlists import memberlist_load
 
     amendments = SHIPPED_100RC.parent / "amendments.csv"
     memberlist_load(path=SHIPPED_100RC, network_slug="100rc", amendments_path=amendments)

@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 
 from cities.models import City
-from networks.memberlists import MemberListError, memberlist_load
+from networks.importing.memberlists import MemberListError, memberlist_load
 from networks.models import Membership, Source
 from tests.factories import CityFactory, NetworkFactory
 

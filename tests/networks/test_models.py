@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from networks.models import Coding, Membership, format_partial_date
+from networks.dates import format_partial_date
+from networks.models import Coding, Membership
 from tests.factories import (
     CityFactory,
     CodebookVersionFactory,

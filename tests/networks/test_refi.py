@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from lxml import etree
 
+from networks.importing.study import STUDY_PATH, study_load
 from networks.models import Code, CodebookVersion, Coding, Evidence
-from networks.refi import (
+from networks.research.refi import (
     GUID_NAMESPACE,
     POSITIONS,
     code_guid,
@@ -22,7 +23,6 @@ from networks.refi import (
     read_qdc,
     schema_errors,
 )
-from networks.study import STUDY_PATH, study_load
 from tests.factories import (
     CityFactory,
     CodebookVersionFactory,

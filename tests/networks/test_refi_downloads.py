@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from lxml import etree
 
+from networks.importing.study import study_load
 from networks.models import Code, CodebookVersion, Coding, Evidence
-from networks.refi import PROJECT_NAMESPACE, codebook_import_qdc, read_qdc, schema_errors
-from networks.study import study_load
+from networks.research.refi import PROJECT_NAMESPACE, codebook_import_qdc, read_qdc, schema_errors
 
 pytestmark = pytest.mark.django_db
 

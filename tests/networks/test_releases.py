@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from networks.releases import (
+from networks.importing.study import study_load
+from networks.research.releases import (
     build_release,
     citation_bibtex,
     csv_value,
@@ -18,7 +19,6 @@ from networks.releases import (
     list_releases,
     releases_dir,
 )
-from networks.study import study_load
 from tests.factories import MembershipFactory, ParticipationFactory, SubNetworkFactory
 
 RELEASED = datetime.date(2025, 3, 1)

@@ -15,9 +15,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from networks.importing.study import study_load
 from networks.models import Code, CodebookVersion, Coder, Coding, Evidence
-from networks.refi import schema_errors
-from networks.study import study_load
+from networks.research.refi import schema_errors
 
 pytestmark = pytest.mark.django_db
 

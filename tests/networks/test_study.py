@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from cities.models import City
+from networks.importing.study import STUDY_PATH, study_load
 from networks.models import Code, CodebookVersion, Coding, Evidence, Network, Source
-from networks.study import STUDY_PATH, study_load
 from tests.factories import CityFactory, CodebookVersionFactory
 
 pytestmark = pytest.mark.django_db

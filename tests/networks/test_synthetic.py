@@ -1,4 +1,4 @@
-"""The synthetic data set (networks.synthetic, manage.py generate_synthetic): marked, skewed,
+"""The synthetic data set (networks.tooling.synthetic, manage.py generate_synthetic): marked, skewed,
 within every constraint, the same for a seed, and removed exactly."""
 
 import io
@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cities.models import City
-from networks import synthetic
 from networks.models import Code, Coder, Coding, Evidence, Membership, Network, Participation, Source, SubNetwork
+from networks.tooling import synthetic
 from tests.factories import CodeFactory, CodingFactory, EvidenceFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,10 +18,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from networks import caching
+from citynet import caching
 from networks.models import Code, Coding, Evidence, Source
-from networks.refi import schema_errors
-from networks.releases import build_release
+from networks.research.refi import schema_errors
+from networks.research.releases import build_release
 from networks.services import EDITOR, READ_ONLY_STAFF
 from tests.factories import (
     CityFactory,

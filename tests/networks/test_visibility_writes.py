@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from networks.importing.resources import CodingResource
 from networks.models import Evidence
-from networks.resources import CodingResource
 from networks.services import EDITOR, READ_ONLY_STAFF
 from networks.visibility import OPERATOR, can_see_restricted
 from tests.factories import (

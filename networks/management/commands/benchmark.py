@@ -4,7 +4,7 @@ from pathlib import Path
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.management.base import BaseCommand, CommandError
 
-from networks import benchmark
+from networks.tooling import benchmark
 
 
 class Command(BaseCommand):

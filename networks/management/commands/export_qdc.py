@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from networks.models import Code
-from networks.refi import codebook_qdc, schema_errors
+from networks.research.refi import codebook_qdc, schema_errors
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from networks.models import Code, Coding, Network
-from networks.refi import project_document, qdpx_archive, schema_errors
+from networks.research.refi import project_document, qdpx_archive, schema_errors
 from networks.visibility import OPERATOR
 
 

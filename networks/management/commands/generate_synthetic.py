@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from networks import synthetic
+from networks.tooling import synthetic
 
 
 class Command(BaseCommand):

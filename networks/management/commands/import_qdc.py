@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from networks.models import Code, CodebookVersion
-from networks.refi import codebook_import_qdc
+from networks.research.refi import codebook_import_qdc
 
 
 class Command(BaseCommand):

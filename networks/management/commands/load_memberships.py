@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from networks.memberlists import MemberListError, memberlist_load
+from networks.importing.memberlists import MemberListError, memberlist_load
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from networks.study import STUDY_PATH, study_load
+from networks.importing.study import STUDY_PATH, study_load
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from networks.releases import releases_dir
+from networks.research.releases import releases_dir
 from networks.services import release_create
 
 

@@ -1,0 +1,147 @@
+"""CSV for every list and aggregate of the API: streamed, UTF-8, attributed, safe in spreadsheets.
+
+A CSV download is a few `#` comment lines naming what it is, where it came from and under
+which licence (see `networks.research.citations.attribution_lines`), then a header row of stable column names, then
+one row per record. Cells that a spreadsheet would run as a formula are prefixed with `'`.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from django.http import HttpResponse, StreamingHttpResponse
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from rest_framework.renderers import BaseRenderer
+
+# OWASP's list: a leading =, +, -, @, tab or carriage return starts a formula in common spreadsheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = " | "
+# An XLSX download is built in memory (openpyxl cannot stream a zip): at most this many rows.
+XLSX_MAX_ROWS = 20_000
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralise(value: object) -> object:
+    """A cell safe to open in a spreadsheet: text that looks like a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def flatten(value: object) -> object:
+    """A JSON value as one CSV cell: lists joined with ' | ', nested objects as key=value."""
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(str(flatten(item)) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}={flatten(item)}" for key, item in value.items())
+    return value
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[dict], columns: list[str], comments: list[str]) -> Iterator[str]:
+    """The text of a CSV download, line by line: `# ` comments, header, then the rows.
+
+    Strings are quoted and numbers are not, so a `#` inside a cell never reads as a
+    comment and a reader can tell 3 from "3"; missing values are empty.
+    """
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    for comment in comments:
+        yield "# " + " ".join(comment.splitlines()) + "\r\n"
+    yield writer.writerow(columns)
+    for row in rows:
+        yield writer.writerow([csv_cell(row.get(column)) for column in columns])
+
+
+def csv_cell(value: object) -> object:
+    """One cell: empty for a missing value, else `neutralise(flatten(value))`; plain text,
+    most cells of a download, takes the short way (this runs once per cell of 100,000 rows)."""
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return neutralise(flatten(value))
+
+
+def in_blocks(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
+    """`lines` encoded and joined into blocks of about `size` characters, so a server writes
+    a download in a few hundred writes rather than one per row."""
+    block, length = [], 0
+    for line in lines:
+        block.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(block).encode("utf-8")
+            block, length = [], 0
+    if block:
+        yield "".join(block).encode("utf-8")
+
+
+def csv_response(
+    rows: Iterable[dict], *, columns: list[str], comments: list[str], filename: str, status: int = 200
+) -> StreamingHttpResponse:
+    """Stream `rows` as an attributed CSV download named `<filename>.csv`."""
+    response = StreamingHttpResponse(
+        in_blocks(csv_lines(rows, columns, comments)),
+        content_type="text/csv; charset=utf-8",
+        status=status,
+    )
+    response["Content-Disposition"] = f'attachment; filename="citynet-{filename}.csv"'
+    return response
+
+
+class CSVRenderer(BaseRenderer):
+    """`?format=csv` or `Accept: text/csv`.
+
+    Lists and aggregates stream their own CSV (all rows, not one page) before a renderer
+    is needed; this renders what is left: one object (a detail) or an error, as one row.
+    """
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:
+            return b""
+        rows = data if isinstance(data, list) else [data]
+        rows = [row if isinstance(row, dict) else {"detail": row} for row in rows]
+        columns = list(dict.fromkeys(column for row in rows for column in row))
+        return "".join(csv_lines(rows, columns, comments=[])).encode("utf-8")
+
+
+def xlsx_value(value: object) -> object:
+    """One spreadsheet cell: lists joined as in CSV, formulas neutralised like CSV cells, and
+    the control characters XLSX cannot hold dropped. Numbers stay numbers."""
+    value = neutralise(flatten(value))
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def xlsx_response(
+    rows: Iterable[dict], *, columns: list[str], comments: list[str], filename: str, sheet: str = "data"
+) -> HttpResponse:
+    """`rows` as an XLSX workbook named `citynet-<filename>.xlsx`: the sheet `sheet` holds a
+    header row and the rows (nothing else, so it reads straight into a data frame); the
+    sheet "about" holds the `comments` (what it is, attribution, citation), one per row.
+    Callers cap the rows at XLSX_MAX_ROWS."""
+    workbook = Workbook(write_only=True)
+    data = workbook.create_sheet(sheet)
+    data.append(columns)
+    for row in rows:
+        data.append([xlsx_value(row.get(column)) for column in columns])
+    about = workbook.create_sheet("about")
+    for comment in comments:
+        about.append([xlsx_value(comment)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="citynet-{filename}.xlsx"'
+    return response

@@ -1,0 +1,4 @@
+"""The networks app's admin, one module per concern; importing this package registers every
+ModelAdmin (Django's admin autodiscovery imports it)."""
+
+from networks.admin import codings, networks  # noqa: F401

@@ -1,0 +1,293 @@
+"""The admin of networks, their sub-networks, memberships, participations, sources and themes."""
+
+from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from simple_history.admin import SimpleHistoryAdmin
+
+from cities.models import City
+from citynet.admin import URL_FIELDS, CitynetImportExportMixin
+from networks.admin.forms import (
+    MembershipInlineFormSet,
+    NetworkConfirmImportForm,
+    NetworkImportForm,
+    VersionCheckedAdmin,
+)
+from networks.dates import format_partial_date
+from networks.importing.resources import MembershipResource, NetworkResource
+from networks.models import (
+    Membership,
+    Network,
+    Participation,
+    Source,
+    SubNetwork,
+    Theme,
+)
+
+
+class NetworkMembershipInline(admin.TabularInline):
+    """A network's members, read-only: a network may have thousands, and an editable row
+    costs two queries for its autocomplete widgets. Each row links to its spell's page;
+    new spells are added in NetworkMembershipAddInline below."""
+
+    model = Membership
+    verbose_name_plural = "memberships (edit a spell on its own page)"
+    fields = ["city", "type", "period", "application_round", "took_effect", "source"]
+    readonly_fields = fields
+    ordering = ["city__name", "joined"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("city", "network", "source")
+
+
+class NetworkMembershipAddInline(admin.TabularInline):
+    model = Membership
+    formset = MembershipInlineFormSet
+    verbose_name_plural = "add membership spells"
+    fields = [
+        "city",
+        "type",
+        "joined",
+        "joined_precision",
+        "left",
+        "left_precision",
+        "application_round",
+        "took_effect",
+        "source",
+    ]
+    autocomplete_fields = ["city", "source"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class SubNetworkInlineFormSet(BaseInlineFormSet):
+    """Rejects a parent from another network.
+
+    SubNetwork.clean() checks this, but on a new network's page the rows have no
+    network yet, so clean() lets any parent through.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            if not form.is_valid() or not form.cleaned_data or self._should_delete_form(form):
+                continue
+            parent = form.cleaned_data.get("parent")
+            if parent is not None and parent.network_id != self.instance.pk:
+                form.add_error("parent", "The parent must belong to the same network.")
+
+
+class SubNetworkInline(admin.TabularInline):
+    model = SubNetwork
+    formset = SubNetworkInlineFormSet
+    fk_name = "network"
+    fields = ["name", "slug", "kind", "parent", "permanent", "source"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent", "source"]
+    ordering = ["kind", "name"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("network", "parent__network", "source")
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "year", "part_of", "interview_number", "organisation"]
+    list_filter = ["kind", "year"]
+    list_select_related = ["part_of"]
+    search_fields = ["label", "citation", "organisation", "informant_role"]
+    ordering = ["kind", "interview_number", "label"]
+    autocomplete_fields = ["part_of"]
+    formfield_overrides = URL_FIELDS
+    fieldsets = [
+        (None, {"fields": ["kind", "label", "citation", ("url", "year")]}),
+        ("Interview", {"fields": ["part_of", "interview_number", ("organisation", "informant_role")]}),
+    ]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]
+
+
+@admin.register(Network)
+class NetworkAdmin(CitynetImportExportMixin, admin.ModelAdmin):
+    list_display = [
+        "name",
+        "acronym",
+        "scope",
+        "region",
+        "focus",
+        "headquarters",
+        "founded",
+        "ended",
+        "member_count",
+    ]
+    list_filter = ["scope", "focus", "themes", "politically_led"]
+    list_select_related = ["headquarters"]
+    search_fields = ["name", "acronym", "region", "funder"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["headquarters", "regional_offices", "member_count_source"]
+    filter_horizontal = ["themes"]
+    formfield_overrides = URL_FIELDS
+    inlines = [SubNetworkInline, NetworkMembershipAddInline, NetworkMembershipInline]
+
+    def get_inline_instances(self, request, obj=None):
+        # A new network has no members to list yet.
+        inlines = super().get_inline_instances(request, obj)
+        return [inline for inline in inlines if obj is not None or not isinstance(inline, NetworkMembershipInline)]
+
+    resource_classes = [NetworkResource]
+    fieldsets = [
+        (None, {"fields": [("name", "acronym"), "slug", "website", "description"]}),
+        ("Kind", {"fields": [("scope", "region"), "focus", "themes", "politically_led"]}),
+        ("History", {"fields": [("founded", "ended"), "successor"]}),
+        (
+            "Organisation",
+            {"fields": ["headquarters", "regional_offices", "funder", "governance", "membership_criteria"]},
+        ),
+        (
+            "Reported size",
+            {
+                "fields": [
+                    ("reported_member_count", "reported_member_count_as_of"),
+                    "reported_member_count_note",
+                    "member_count_source",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_member_count()
+
+    @admin.display(description="members", ordering="n_members")
+    def member_count(self, network: Network) -> int:
+        return network.n_members
+
+
+@admin.register(Membership)
+class MembershipAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAdmin):
+    list_display = [
+        "city",
+        "network",
+        "type",
+        "period",
+        "application_round",
+        "took_effect",
+        "source",
+    ]
+    list_filter = [
+        "network",
+        "type",
+        "application_round",
+        "took_effect",
+        ("left", admin.EmptyFieldListFilter),
+        "city__country",
+        "city__kind",
+    ]
+    list_select_related = ["city", "network", "source"]
+    search_fields = ["city__name", "network__name", "network__acronym", "note"]
+    ordering = ["network__name", "city__name", "joined"]
+    autocomplete_fields = ["city", "network", "source"]
+    readonly_fields = ["created_at", "updated_at"]
+    resource_classes = [MembershipResource]
+    import_form_class = NetworkImportForm
+    confirm_form_class = NetworkConfirmImportForm
+    import_adds_to = [City, Source]
+    fieldsets = [
+        (None, {"fields": ["city", "network", "type", "took_effect"]}),
+        (
+            "Period",
+            {
+                "fields": [
+                    ("joined", "joined_precision"),
+                    ("left", "left_precision"),
+                    "application_round",
+                    "listed_on",
+                ]
+            },
+        ),
+        ("Source", {"fields": ["source", "note"]}),
+        ("Record", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="period", ordering="joined")
+    def period(self, membership: Membership) -> str:
+        return membership.period
+
+    def get_import_form_initial(self, request):
+        return {"network": request.GET.get("network")}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None and import_form.cleaned_data.get("network"):
+            initial["network"] = import_form.cleaned_data["network"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        return {"network": getattr(form, "cleaned_data", {}).get("network")}
+
+
+@admin.register(SubNetwork)
+class SubNetworkAdmin(admin.ModelAdmin):
+    list_display = ["name", "network", "kind", "parent", "permanent", "source"]
+    list_filter = ["network", "kind", "permanent"]
+    list_select_related = ["network", "parent__network", "source"]
+    search_fields = ["name", "slug", "network__name", "network__acronym"]
+    ordering = ["network__name", "kind", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["network", "parent", "source"]
+    fieldsets = [
+        (None, {"fields": ["network", "parent", ("name", "slug"), ("kind", "permanent"), "description"]}),
+        ("Source", {"fields": ["source"]}),
+    ]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin):
+    list_display = [
+        "city",
+        "network",
+        "subnetwork_name",
+        "unit",
+        "unit_kind",
+        "involvement",
+        "period",
+        "source",
+    ]
+    list_filter = ["network", "unit_kind", "involvement", "city__country"]
+    list_select_related = ["city", "network", "subnetwork", "source"]
+    search_fields = ["city__name", "unit", "network__name", "network__acronym", "subnetwork__name", "note"]
+    ordering = ["city__name", "network__name", "unit"]
+    autocomplete_fields = ["city", "network", "subnetwork", "source"]
+    fieldsets = [
+        (None, {"fields": ["city", "network", "subnetwork"]}),
+        ("Unit", {"fields": ["unit", ("unit_kind", "involvement")]}),
+        ("Period", {"fields": [("since", "since_precision"), ("until", "until_precision")]}),
+        ("Source", {"fields": [("source", "locator"), "note"]}),
+    ]
+
+    @admin.display(description="sub-network", ordering="subnetwork__name")
+    def subnetwork_name(self, participation: Participation) -> str:
+        return participation.subnetwork.name if participation.subnetwork_id else ""
+
+    @admin.display(description="period", ordering="since")
+    def period(self, participation: Participation) -> str:
+        since = format_partial_date(participation.since, participation.since_precision)
+        until = format_partial_date(participation.until, participation.until_precision)
+        return f"{since or '?'}–{until}" if since or until else ""

@@ -1,0 +1,303 @@
+"""The comparison matrix from codings (model instances or plain rows), its CSV rows, a city's
+portfolio and facet counts."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from networks.models import Code, Coding
+from networks.visibility import RESTRICTED_LABEL
+
+
+def code_columns(codes: Iterable[Code]) -> list[dict]:
+    """Codebook columns in display order: functions first, then logics."""
+    return [
+        {"code": code.code, "name": code.name, "kind": code.kind}
+        for code in sorted(codes, key=lambda code: (code.kind != Code.Kind.FUNCTION, code.position))
+    ]
+
+
+def evidence_rows(coding: Coding) -> list[dict]:
+    """A coding's evidence as plain dicts, as the reader may see it; expects `evidence`
+    prefetched with its source by `Coding.objects.with_evidence(reader)`: {"id", "visibility",
+    "kind", "text" (empty for restricted evidence the reader may not see), "locator",
+    "source", "citation"}."""
+    return [
+        {
+            "id": item.pk,
+            "visibility": item.visibility,
+            "kind": item.shown_kind,
+            "text": item.shown_text,
+            "locator": item.shown_locator,
+            "source": str(item.source),
+            "citation": item.shown_citation,
+        }
+        for item in coding.evidence.all()
+    ]
+
+
+def evidence_line(item: dict) -> str:
+    """An evidence row (`evidence_rows`) as one line of a CSV cell: "text (citation)", or
+    "[Restricted evidence] (citation)" where the reader may not see the text."""
+    return f"{item['text'] or f'[{RESTRICTED_LABEL}]'} ({item['citation']})"
+
+
+def coding_row(coding: Coding) -> dict:
+    """A coding (with city, network, code and coder; `evidence` prefetched with its source)
+    as the plain row `comparison_matrix_from_rows` reads: {"id", "city_id", "city_slug",
+    "city_name", "country", "network_id", "network_slug", "network_name", "acronym",
+    "code", "salience", "outcome", "perspective", "coded_at", "coder", "evidence":
+    `evidence_rows`}."""
+    city, network = coding.city, coding.network
+    return {
+        "id": coding.pk,
+        "city_id": coding.city_id,
+        "city_slug": city.slug,
+        "city_name": city.name,
+        "country": city.country,
+        "network_id": coding.network_id,
+        "network_slug": network.slug,
+        "network_name": network.name,
+        "acronym": network.acronym,
+        "code": coding.code.code,
+        "salience": coding.salience,
+        "outcome": coding.outcome,
+        "perspective": coding.perspective,
+        "coded_at": coding.coded_at,
+        "coder": coding.coder.name,
+        "evidence": evidence_rows(coding),
+    }
+
+
+def coding_rows(codings: Iterable[tuple], evidence: Iterable[tuple]) -> list[dict]:
+    """`coding_row`s from plain values: `codings` from `Coding.objects.for_matrix_rows()`, in
+    its order, `evidence` from `Evidence.objects.for_matrix_rows()` (by coding and position,
+    as the reader may see it). `coded_at` is then the database's text of the time, which
+    sorts as the time does."""
+    by_coding: dict[int, list[dict]] = defaultdict(list)
+    for coding, pk, visibility, kind, text, locator, source in evidence:
+        by_coding[coding].append(
+            {
+                "id": pk,
+                "visibility": visibility,
+                "kind": kind,
+                "text": text,
+                "locator": locator,
+                "source": source,
+                "citation": f"{source}, {locator}" if locator else source,
+            }
+        )
+    return [
+        {
+            "id": pk,
+            "city_id": city_id,
+            "city_slug": city_slug,
+            "city_name": city_name,
+            "country": country,
+            "network_id": network_id,
+            "network_slug": network_slug,
+            "network_name": network_name,
+            "acronym": acronym,
+            "code": code,
+            "salience": salience,
+            "outcome": outcome,
+            "perspective": perspective,
+            "coded_at": coded_at,
+            "coder": coder,
+            "evidence": by_coding.get(pk, []),
+        }
+        for (
+            pk,
+            city_id,
+            city_slug,
+            city_name,
+            country,
+            network_id,
+            network_slug,
+            network_name,
+            acronym,
+            code,
+            salience,
+            outcome,
+            perspective,
+            coded_at,
+            coder,
+        ) in codings
+    ]
+
+
+def summarise_cell(codings: list[Coding]) -> dict:
+    """One matrix cell from the codings of one city x network x code.
+
+    With one coding the cell is that coding. With several (several coders or
+    perspectives) the cell shows the highest salience, the outcome that goes with it,
+    and every coding, so nothing is hidden behind the summary.
+    """
+    return summarise_rows([coding_row(coding) for coding in codings])
+
+
+def summarise_rows(codings: list[dict]) -> dict:
+    """`summarise_cell` of `coding_row`s."""
+    leading = max(codings, key=lambda coding: (coding["salience"], coding["coded_at"]))
+    evidence = [row for coding in codings for row in coding["evidence"]]
+    return {
+        "salience": leading["salience"],
+        "outcome": leading["outcome"],
+        "perspective": leading["perspective"],
+        "evidence_count": len(evidence),
+        "evidence": evidence,
+        "coders": sorted({coding["coder"] for coding in codings}),
+        "codings": [
+            {
+                "id": coding["id"],
+                "salience": coding["salience"],
+                "outcome": coding["outcome"],
+                "perspective": coding["perspective"],
+                "coder": coding["coder"],
+            }
+            for coding in codings
+        ],
+    }
+
+
+def comparison_matrix(codings: Iterable[Coding], codes: Iterable[Code]) -> dict:
+    """The city x code table: the study's comparison as data.
+
+    `codings` come from `Coding.objects.for_matrix(...)`. Returns
+    {"codes": [column...], "rows": [{"city": {...}, "network": {...},
+    "cells": {code: cell or None}}]} with one row per city x network, in name order;
+    a cell is None where the code was not applied.
+    """
+    return comparison_matrix_from_rows((coding_row(coding) for coding in codings), codes)
+
+
+def comparison_matrix_from_rows(codings: Iterable[dict], codes: Iterable[Code]) -> dict:
+    """`comparison_matrix` of `coding_row`s (from `coding_rows()` for a big matrix, which
+    builds no model instances). Returns the same shape."""
+    columns = code_columns(codes)
+    grouped: dict[tuple, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    places: dict[tuple, dict] = {}
+    for coding in codings:
+        key = (coding["city_name"], coding["network_name"], coding["city_id"], coding["network_id"])
+        grouped[key][coding["code"]].append(coding)
+        places[key] = coding
+    rows = []
+    for key in sorted(grouped):
+        place, cells = places[key], grouped[key]
+        rows.append(
+            {
+                "city": {"slug": place["city_slug"], "name": place["city_name"], "country": place["country"]},
+                "network": {
+                    "slug": place["network_slug"],
+                    "name": place["network_name"],
+                    "acronym": place["acronym"],
+                },
+                "cells": {
+                    column["code"]: summarise_rows(cells[column["code"]]) if column["code"] in cells else None
+                    for column in columns
+                },
+            }
+        )
+    return {"codes": columns, "rows": rows}
+
+
+# The matrix's CSV columns, in order: the API and the comparison page download the same table.
+MATRIX_COLUMNS = [
+    "city",
+    "city_slug",
+    "country",
+    "network",
+    "network_slug",
+    "code",
+    "code_kind",
+    "salience",
+    "outcome",
+    "perspective",
+    "evidence_count",
+    "coders",
+    "evidence",
+    "agreement",
+]
+
+
+def matrix_flat_rows(matrix: dict) -> list[dict]:
+    """The matrix as one row per filled cell, for CSV: stable column names. `agreement` is
+    the cell's mark from `agreement.matrix_with_agreement` ("single", "agreed" or
+    "disputed"; empty for a matrix without marks)."""
+    rows = []
+    for row in matrix["rows"]:
+        for column in matrix["codes"]:
+            cell = row["cells"][column["code"]]
+            if cell is None:
+                continue
+            rows.append(
+                {
+                    "city": row["city"]["name"],
+                    "city_slug": row["city"]["slug"],
+                    "country": row["city"]["country"],
+                    "network": row["network"]["name"],
+                    "network_slug": row["network"]["slug"],
+                    "code": column["code"],
+                    "code_kind": column["kind"],
+                    "salience": cell["salience"],
+                    "outcome": cell["outcome"],
+                    "perspective": cell["perspective"],
+                    "evidence_count": cell["evidence_count"],
+                    "coders": "; ".join(cell["coders"]),
+                    "evidence": " | ".join(evidence_line(item) for item in cell["evidence"]),
+                    "agreement": (cell.get("agreement") or {}).get("status", ""),
+                }
+            )
+    return rows
+
+
+def city_portfolio(memberships: Iterable, codings: Iterable[Coding], codes: Iterable[Code]) -> dict:
+    """What each of a city's networks is used for, where they overlap, what none serves.
+
+    `memberships` are the city's spells (with `network`), `codings` the city's codings.
+    Returns {"networks": [{"network": {...}, "spells": [...], "functions": {code: salience},
+    "logics": {code: salience}}], "overlaps": {code: [network slugs]} for functions served
+    (salience >= 1) by two or more networks, "gaps": [function codes served by none]}.
+    """
+    columns = code_columns(codes)
+    function_codes = [column["code"] for column in columns if column["kind"] == Code.Kind.FUNCTION]
+    by_network: dict[int, dict] = {}
+    for membership in memberships:
+        entry = by_network.setdefault(
+            membership.network_id,
+            {
+                "network": {
+                    "slug": membership.network.slug,
+                    "name": membership.network.name,
+                    "acronym": membership.network.acronym,
+                },
+                "spells": [],
+                "functions": {},
+                "logics": {},
+            },
+        )
+        entry["spells"].append(membership.period)
+    for coding in codings:
+        entry = by_network.get(coding.network_id)
+        if entry is None:
+            continue
+        bucket = entry["functions"] if coding.code.kind == Code.Kind.FUNCTION else entry["logics"]
+        bucket[coding.code.code] = max(bucket.get(coding.code.code, 0), coding.salience)
+    networks = sorted(by_network.values(), key=lambda entry: entry["network"]["name"])
+    served: dict[str, list[str]] = defaultdict(list)
+    for entry in networks:
+        for code, salience in entry["functions"].items():
+            if salience >= 1:
+                served[code].append(entry["network"]["slug"])
+    return {
+        "codes": columns,
+        "networks": networks,
+        "overlaps": {code: slugs for code, slugs in served.items() if len(slugs) > 1},
+        "gaps": [code for code in function_codes if code not in served],
+    }
+
+
+def facet_counts(rows: Iterable[dict], dimension: str) -> list[dict]:
+    """Counts from `queryset.values(dimension).annotate(count=Count(...))` rows, as
+    [{"value": ..., "count": n}] sorted by count, then value."""
+    facets = [{"value": row[dimension], "count": row["count"]} for row in rows]
+    return sorted(facets, key=lambda facet: (-facet["count"], str(facet["value"])))

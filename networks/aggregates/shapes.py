@@ -1,0 +1,437 @@
+"""What the HTML pages draw from the matrix and other rows: the heatmap's grid, contrasts, city
+pairs, logics, a portfolio's grid, a network's offer and use, member places, engagement and the
+co-membership graph."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.urls import reverse
+
+from cities.models import City
+from networks.aggregates.matrix import code_columns
+from networks.models import Code, Coding
+
+
+def cell_anchor(city_slug: str, network_slug: str, code: str) -> str:
+    """The HTML id of one matrix cell's evidence; the heatmap's click target."""
+    return f"evidence-{city_slug}--{network_slug}--{code}"
+
+
+def _grid_cell(row: dict, column: dict) -> dict:
+    cell = row["cells"][column["code"]]
+    return {
+        **column,
+        "cell": cell,
+        "anchor": cell_anchor(row["city"]["slug"], row["network"]["slug"], column["code"]),
+        "salience_label": Coding.SALIENCE_LABELS.get(cell["salience"], "") if cell else "",
+        "perspective_label": Coding.Perspective(cell["perspective"]).label if cell else "",
+    }
+
+
+def matrix_grid(matrix: dict) -> dict:
+    """`comparison_matrix` output with each row's cells as a list in column order.
+
+    Returns {"codes": [column...], "several_networks": bool, "rows": [{"city", "network",
+    "label", "cells": [{"code", "name", "kind", "cell": cell or None, "anchor",
+    "salience_label", "perspective_label"}]}]}; a row's label is the city's name, followed
+    by the network's when the matrix spans several.
+    """
+    several = len({row["network"]["slug"] for row in matrix["rows"]}) > 1
+    rows = []
+    for row in matrix["rows"]:
+        network_name = row["network"]["acronym"] or row["network"]["name"]
+        rows.append(
+            {
+                "city": row["city"],
+                "network": row["network"],
+                "label": f"{row['city']['name']} · {network_name}" if several else row["city"]["name"],
+                "cells": [_grid_cell(row, column) for column in matrix["codes"]],
+            }
+        )
+    return {"codes": matrix["codes"], "several_networks": several, "rows": rows}
+
+
+def matrix_contrasts(grid: dict, minimum: int = 1) -> list[dict]:
+    """Where the rows of a `matrix_grid` differ: codes whose coded saliences spread by at
+    least `minimum`, widest first. Returns [{"code", "name", "kind", "spread",
+    "values": [{"label", "salience"}]}] (values highest first; uncoded cells left out)."""
+    contrasts = []
+    for index, column in enumerate(grid["codes"]):
+        values = [
+            {"label": row["label"], "salience": row["cells"][index]["cell"]["salience"]}
+            for row in grid["rows"]
+            if row["cells"][index]["cell"] is not None
+        ]
+        if len(values) < 2:
+            continue
+        spread = max(value["salience"] for value in values) - min(value["salience"] for value in values)
+        if spread >= minimum:
+            values.sort(key=lambda value: -value["salience"])
+            contrasts.append({**column, "spread": spread, "values": values})
+    return sorted(contrasts, key=lambda contrast: -contrast["spread"])
+
+
+def city_pair(grid: dict, slugs: list[str]) -> list[dict]:
+    """Two (or more) cities side by side, code by code, from a `matrix_grid` of their codings.
+
+    Returns one row per code: [{"code", "name", "kind", "sides": [[{"network", "cell",
+    "anchor"}] for each slug, in order]}]; a side lists the city's coded networks only."""
+    pairs = []
+    for index, column in enumerate(grid["codes"]):
+        sides = [
+            [
+                {
+                    "network": row["network"],
+                    "cell": row["cells"][index]["cell"],
+                    "anchor": row["cells"][index]["anchor"],
+                }
+                for row in grid["rows"]
+                if row["city"]["slug"] == slug and row["cells"][index]["cell"] is not None
+            ]
+            for slug in slugs
+        ]
+        pairs.append({**column, "sides": sides})
+    return pairs
+
+
+def logic_weights(grid: dict) -> list[dict]:
+    """Each city x network of a `matrix_grid` placed by its two logics of participation.
+
+    `strategic` adds up the salience of the logic-of-consequences coding and of every
+    function coding: the codebook reads a function the city uses as an instrumental gain it
+    names. `legitimacy` is the salience of the logic-of-appropriateness coding. Returns
+    [{"city", "network", "label", "strategic", "legitimacy", "consequences" (salience or
+    None), "appropriateness" (salience or None), "functions" (sum), "evidence_count",
+    "logic_evidence" (the two logics' evidence rows, each with "code" and "code_name"),
+    "anchor"}].
+    """
+    rows = []
+    for row in grid["rows"]:
+        coded = {cell["code"]: cell for cell in row["cells"] if cell["cell"] is not None}
+        functions = sum(cell["cell"]["salience"] for cell in coded.values() if cell["kind"] == Code.Kind.FUNCTION)
+        consequences = coded["consequences"]["cell"]["salience"] if "consequences" in coded else None
+        appropriateness = coded["appropriateness"]["cell"]["salience"] if "appropriateness" in coded else None
+        rows.append(
+            {
+                "city": row["city"],
+                "network": row["network"],
+                "label": row["label"],
+                "strategic": functions + (consequences or 0),
+                "legitimacy": appropriateness or 0,
+                "consequences": consequences,
+                "appropriateness": appropriateness,
+                "functions": functions,
+                "evidence_count": sum(cell["cell"]["evidence_count"] for cell in coded.values()),
+                "logic_evidence": [
+                    {**item, "code": cell["code"], "code_name": cell["name"]}
+                    for cell in coded.values()
+                    if cell["kind"] == Code.Kind.LOGIC
+                    for item in cell["cell"]["evidence"]
+                ],
+                "anchor": f"logics-{row['city']['slug']}--{row['network']['slug']}",
+            }
+        )
+    return rows
+
+
+def portfolio_grid(portfolio: dict, city_slug: str) -> dict:
+    """`city_portfolio` output as display rows: {"codes": [column...], "rows": [{"network",
+    "spells", "cells": [{"code", "name", "kind", "salience" or None, "anchor"}]}],
+    "overlaps": [{"code", "name", "kind", "networks": [names]}], "gaps": [{"code", "name",
+    "kind"}]}; `anchor` is the cell's evidence anchor (see `cell_anchor`)."""
+    names = {entry["network"]["slug"]: entry["network"]["name"] for entry in portfolio["networks"]}
+    columns = {column["code"]: column for column in portfolio["codes"]}
+    rows = [
+        {
+            "network": entry["network"],
+            "spells": entry["spells"],
+            "cells": [
+                {
+                    **column,
+                    "salience": {**entry["functions"], **entry["logics"]}.get(column["code"]),
+                    "anchor": cell_anchor(city_slug, entry["network"]["slug"], column["code"]),
+                }
+                for column in portfolio["codes"]
+            ],
+        }
+        for entry in portfolio["networks"]
+    ]
+    return {
+        "codes": portfolio["codes"],
+        "rows": rows,
+        "overlaps": [
+            {**columns[code], "networks": [names[slug] for slug in slugs]}
+            for code, slugs in portfolio["overlaps"].items()
+        ],
+        "gaps": [columns[code] for code in portfolio["gaps"]],
+    }
+
+
+def network_offer_and_use(codings: Iterable[Coding], codes: Iterable[Code]) -> dict:
+    """What a network says it offers beside what its members say they use, function by function.
+
+    `codings` are one network's codings (with city and code). The network's side is its
+    codings with no city; the members' side is member cities' codings from the city's own
+    perspective (what their informants say). Returns {"members_coded": number of members
+    coded from their perspective, "functions": [{"code", "name", "network_salience": salience or None,
+    "members_mean": mean over the members coded (a function a member did not mention counts
+    0; None when no member is coded), "members_mentioning": n, "members": [{"name", "slug",
+    "salience"}]}], "network_stresses": [names], "members_stress": [names]}; the stress lists
+    name the functions at the top salience of each side (when it is at least 2).
+    """
+    own: dict[str, int] = {}
+    members: list[dict] = []
+    for coding in codings:
+        if coding.code.kind != Code.Kind.FUNCTION:
+            continue
+        if coding.city_id is None:
+            own[coding.code.code] = max(own.get(coding.code.code, 0), coding.salience)
+        elif coding.perspective == Coding.Perspective.CITY:
+            city, code = coding.city, coding.code.code
+            members.append({"slug": city.slug, "name": city.name, "code": code, "salience": coding.salience})
+    return offer_and_use(own, members, codes)
+
+
+def offer_and_use(own: dict[str, int], members: Iterable[dict], codes: Iterable[Code]) -> dict:
+    """`network_offer_and_use` from what the database can sum up: `own` maps each function
+    code to the network's own highest salience; `members` are rows {"slug", "name", "code",
+    "salience"} of member cities' function codings from their own perspective (several rows
+    per city and code are fine: the highest counts). Returns the same shape."""
+    columns = [column for column in code_columns(codes) if column["kind"] == Code.Kind.FUNCTION]
+    saliences: dict[str, dict[str, int]] = defaultdict(dict)
+    names: dict[str, str] = {}
+    for row in members:
+        names[row["slug"]] = row["name"]
+        found = saliences[row["slug"]]
+        found[row["code"]] = max(found.get(row["code"], 0), row["salience"])
+    functions = []
+    for column in columns:
+        code = column["code"]
+        mentioning = sorted(
+            (
+                {"name": names[slug], "slug": slug, "salience": values[code]}
+                for slug, values in saliences.items()
+                if code in values
+            ),
+            key=lambda member: (-member["salience"], member["name"], member["slug"]),
+        )
+        total = sum(member["salience"] for member in mentioning)
+        functions.append(
+            {
+                **column,
+                "network_salience": own.get(code),
+                "members_mean": round(total / len(saliences), 2) if saliences else None,
+                "members_mentioning": len(mentioning),
+                "members": mentioning,
+            }
+        )
+
+    def stressed(key: str) -> list[str]:
+        values = [function[key] for function in functions if function[key] is not None]
+        top = max(values, default=0)
+        return [function["name"] for function in functions if top >= 2 and function[key] == top]
+
+    return {
+        "members_coded": len(saliences),
+        "functions": functions,
+        "network_stresses": stressed("network_salience"),
+        "members_stress": stressed("members_mean"),
+    }
+
+
+def member_places(memberships: Iterable) -> list[dict]:
+    """Member places from membership spells (with city and network), one row per place by
+    name: [{"slug", "name", "country", "kind", "latitude", "longitude", "url",
+    "networks": [names], "network_slugs": [slugs]}]. Spells that never took effect are left out."""
+    return member_places_from_rows(
+        (
+            membership.city.pk,
+            membership.city.slug,
+            membership.city.name,
+            membership.city.country,
+            membership.city.kind,
+            membership.city.latitude,
+            membership.city.longitude,
+            membership.network.slug,
+            str(membership.network),
+        )
+        for membership in memberships
+        if membership.took_effect
+    )
+
+
+def member_places_from_rows(rows: Iterable[tuple]) -> list[dict]:
+    """`member_places` from spells that took effect as plain tuples (`Membership.objects.
+    for_map_rows()`): (city id, slug, name, country, kind, latitude, longitude, network slug,
+    network label). Returns the same rows."""
+    kinds = dict(City.Kind.choices)
+    # One reverse() for all places: the URL differs only by the slug.
+    url = reverse("cities:city_detail", args=["slug-placeholder"])
+    places: dict[int, dict] = {}
+    for pk, slug, name, country, kind, latitude, longitude, network_slug, network_label in rows:
+        place = places.get(pk)
+        if place is None:
+            place = places[pk] = {
+                "slug": slug,
+                "name": name,
+                "country": country,
+                "kind": kinds.get(kind, kind),
+                "latitude": latitude,
+                "longitude": longitude,
+                "url": url.replace("slug-placeholder", slug),
+                "networks": [],
+                "network_slugs": [],
+            }
+        if network_slug not in place["network_slugs"]:
+            place["network_slugs"].append(network_slug)
+            place["networks"].append(network_label)
+    return sorted(places.values(), key=lambda place: (place["name"], place["country"]))
+
+
+def engagement_series(observations: Iterable) -> list[dict]:
+    """Engagement observations (with network and source) as rows: [{"network",
+    "network_slug", "date" (ISO), "when", "level", "level_label", "peak", "approximate",
+    "note", "source"}]."""
+    return [
+        {
+            "network": str(observation.network),
+            "network_slug": observation.network.slug,
+            "date": observation.observed_on.isoformat(),
+            "when": observation.observed_display,
+            "level": observation.level,
+            "level_label": observation.get_level_display(),
+            "peak": observation.is_peak,
+            "approximate": observation.approximate,
+            "note": observation.note,
+            "source": f"{observation.source}, {observation.locator}"
+            if observation.locator
+            else str(observation.source),
+        }
+        for observation in observations
+    ]
+
+
+def comembership_graph(networks: Iterable) -> dict:
+    """The bipartite graph of networks, their sub-networks and their member places.
+
+    `networks` come from `Network.objects.for_graph()`. Returns {"nodes": [{"id", "kind"
+    ("network", "subnetwork" or "city"), "label", "url" (None for a sub-network),
+    "network_count" (for a city)}], "edges": [{"source", "target", "source_label",
+    "target_label", "kind" ("member", "subnetwork", "takes_part" or "shares_members"),
+    "weight"}], "shared": [{"a", "b", "count"}]}: `shared` counts the places two networks
+    have in common. Node ids are "network:<slug>", "subnetwork:<network>/<slug>", "city:<slug>".
+    """
+    nodes: dict[str, dict] = {}
+    edges: list[dict] = []
+    members: dict[str, set[str]] = {}
+    for network in networks:
+        network_id = f"network:{network.slug}"
+        nodes[network_id] = {
+            "id": network_id,
+            "kind": "network",
+            "label": str(network),
+            "url": network.get_absolute_url(),
+        }
+        members[network_id] = set()
+        for subnetwork in network.subnetworks.all():
+            sub_id = f"subnetwork:{network.slug}/{subnetwork.slug}"
+            nodes[sub_id] = {"id": sub_id, "kind": "subnetwork", "label": subnetwork.name, "url": None}
+            edges.append({"source": network_id, "target": sub_id, "kind": "subnetwork", "weight": 1})
+        for membership in network.memberships.all():
+            city_id = f"city:{membership.city.slug}"
+            nodes.setdefault(
+                city_id,
+                {
+                    "id": city_id,
+                    "kind": "city",
+                    "label": membership.city.name,
+                    "url": membership.city.get_absolute_url(),
+                },
+            )
+            if city_id not in members[network_id]:
+                members[network_id].add(city_id)
+                edges.append({"source": city_id, "target": network_id, "kind": "member", "weight": 1})
+        for participation in network.participations.all():
+            city_id = f"city:{participation.city.slug}"
+            nodes.setdefault(
+                city_id,
+                {
+                    "id": city_id,
+                    "kind": "city",
+                    "label": participation.city.name,
+                    "url": participation.city.get_absolute_url(),
+                },
+            )
+            sub_id = f"subnetwork:{network.slug}/{participation.subnetwork.slug}"
+            edges.append({"source": city_id, "target": sub_id, "kind": "takes_part", "weight": 1})
+    for edge in edges:
+        edge["source_label"] = nodes[edge["source"]]["label"]
+        edge["target_label"] = nodes[edge["target"]]["label"]
+    for node in nodes.values():
+        if node["kind"] == "city":
+            node["network_count"] = sum(node["id"] in cities for cities in members.values())
+    shared = []
+    network_ids = list(members)
+    for position, a in enumerate(network_ids):
+        for b in network_ids[position + 1 :]:
+            count = len(members[a] & members[b])
+            if count:
+                shared.append({"a": nodes[a]["label"], "b": nodes[b]["label"], "count": count})
+                edges.append(
+                    {
+                        "source": a,
+                        "target": b,
+                        "source_label": nodes[a]["label"],
+                        "target_label": nodes[b]["label"],
+                        "kind": "shares_members",
+                        "weight": count,
+                    }
+                )
+    return {"nodes": list(nodes.values()), "edges": edges, "shared": shared}
+
+
+def graph_matches(graph: dict, query: str) -> list[dict]:
+    """The nodes of a `comembership_graph` whose label contains `query` (ignoring case),
+    by label, each with its neighbours: [{"id", "kind", "label", "url", "neighbours":
+    [{"label", "url", "kind"}]}]. No query, no matches."""
+    needle = query.strip().lower()
+    if not needle:
+        return []
+    nodes = {node["id"]: node for node in graph["nodes"]}
+    linked: dict[str, list[dict]] = defaultdict(list)
+    for edge in graph["edges"]:
+        if edge["kind"] == "shares_members":
+            continue
+        linked[edge["source"]].append(nodes[edge["target"]])
+        linked[edge["target"]].append(nodes[edge["source"]])
+    matches = [node for node in graph["nodes"] if needle in node["label"].lower()]
+    return [
+        {
+            **node,
+            "neighbours": [
+                {"label": other["label"], "url": other["url"], "kind": other["kind"]}
+                for other in sorted(linked[node["id"]], key=lambda other: other["label"])
+            ],
+        }
+        for node in sorted(matches, key=lambda node: node["label"])
+    ]
+
+
+def portfolio_flat_rows(grid: dict) -> list[dict]:
+    """A `portfolio_grid` as one row per network x code, for CSV: {"network", "network_slug",
+    "code", "code_kind", "salience" (empty if not coded), "served_by_several", "served_by_none"}."""
+    overlapping = {overlap["code"] for overlap in grid["overlaps"]}
+    gaps = {gap["code"] for gap in grid["gaps"]}
+    return [
+        {
+            "network": row["network"]["name"],
+            "network_slug": row["network"]["slug"],
+            "code": cell["code"],
+            "code_kind": cell["kind"],
+            "salience": cell["salience"],
+            "served_by_several": cell["code"] in overlapping,
+            "served_by_none": cell["code"] in gaps,
+        }
+        for row in grid["rows"]
+        for cell in row["cells"]
+    ]

@@ -1,0 +1,471 @@
+"""The base of every resource of the REST API, version 1: pagination, the documented error
+responses, lists (JSON pages, CSV in full), writes through full_clean, facets, and version-checked
+writes.
+
+Reads are open to everyone; writes need a staff account (session or `Authorization: Token`).
+Lists are paginated in JSON and complete in CSV (streamed); every list and aggregate
+names its sources and licences (`attribution`). The conventions as users read them are in
+SPECTACULAR_SETTINGS["DESCRIPTION"] (citynet/settings.py)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, ProtectedError, QuerySet
+from django.http import HttpResponse
+from django.utils.cache import parse_etags
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from cities.geonames import GEONAMES_ATTRIBUTION
+from citynet.api import (
+    ID_PATTERN,
+    WRITE_METHODS,
+    ApiSearchFilter,
+    Conflict,
+    EditConflict,
+    FreesResponseAfterDispatch,
+    IsStaffOrReadOnly,
+    PreconditionFailed,
+)
+from citynet.caching import cached_response
+from citynet.downloads import CSVRenderer, csv_response
+from networks import aggregates, concurrency
+from networks.api.shapes import EditConflictSerializer, ErrorSerializer, FacetsSerializer, ValidationErrorSerializer
+from networks.research.citations import attribution_lines, citation_for
+from networks.selectors import studies_attribution
+from networks.visibility import PUBLIC_READERS, cached_for_public_readers
+
+DATETIME = serializers.DateTimeField()
+
+
+class ApiPagination(PageNumberPagination):
+    """`?page=n&page_size=m` (at most 500). A page past the last one is empty, not an error,
+    so a saved link keeps working while the data shrinks."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_page_number(self, request, paginator):
+        number = super().get_page_number(request, paginator)
+        if isinstance(number, int):  # "last"
+            return number
+        if not re.fullmatch(r"[0-9]{1,9}", str(number)) or int(number) < 1:
+            raise ValidationError({self.page_query_param: ["A page is a whole number from 1, or `last`."]})
+        return int(number)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        number = self.get_page_number(request, paginator)
+        self.past_the_end = number > paginator.num_pages
+        self.page = paginator.page(min(number, paginator.num_pages))
+        return [] if self.past_the_end else list(self.page)
+
+    def get_next_link(self):
+        return None if self.past_the_end else super().get_next_link()
+
+    def get_previous_link(self):
+        if not self.past_the_end:
+            return super().get_previous_link()
+        url, last = self.request.build_absolute_uri(), self.page.paginator.num_pages
+        return (
+            remove_query_param(url, self.page_query_param)
+            if last == 1
+            else replace_query_param(url, self.page_query_param, last)
+        )
+
+    def get_paginated_response(self, data, attribution: list[str] | None = None):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "attribution": attribution or [],
+                "citation": api_citation(self.request, attribution or []),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["count", "next", "previous", "attribution", "citation", "results"]
+        paginated["properties"]["attribution"] = {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Where the data come from and under which licences; keep it with the data.",
+        }
+        paginated["properties"]["citation"] = {"$ref": "#/components/schemas/Citation"}
+        return paginated
+
+
+class ApiAutoSchema(AutoSchema):
+    """Documents the error responses every operation can give, and CSV bodies as text."""
+
+    def error_responses(self) -> dict[str, OpenApiResponse]:
+        errors = {
+            "400": OpenApiResponse(
+                ValidationErrorSerializer,
+                "Invalid input: a malformed parameter or filter value, or an invalid payload. "
+                "Messages are keyed by parameter or field name.",
+            ),
+            "401": OpenApiResponse(
+                ErrorSerializer,
+                "Not authenticated: a write without credentials, or an invalid token.",
+            ),
+            "404": OpenApiResponse(ErrorSerializer, "Not found: no such object, or an unknown `format`."),
+        }
+        if getattr(self.view, "throttle_classes", None):
+            errors["429"] = OpenApiResponse(
+                ErrorSerializer, "Too many requests from this client; the Retry-After header says when to retry."
+            )
+        if self.method in WRITE_METHODS:
+            errors["403"] = OpenApiResponse(ErrorSerializer, "Forbidden: writes need a staff account.")
+        if self.method == "DELETE":
+            errors["409"] = OpenApiResponse(
+                ErrorSerializer, "Conflict: other records refer to this one (e.g. a city's memberships)."
+            )
+        if self.version_checked_action() in ("update", "partial_update", "destroy"):
+            errors["412"] = OpenApiResponse(
+                EditConflictSerializer,
+                "Precondition failed: the record was saved after the version named in If-Match; nothing "
+                "was saved. Read it again and redo the change on what it is now.",
+            )
+        if self.version_checked_action() in ("update", "partial_update"):
+            errors["409"] = OpenApiResponse(
+                EditConflictSerializer,
+                "Conflict: the record was saved after the `updated_at` sent in the body; nothing was "
+                "saved. Read it again and redo the change on what it is now.",
+            )
+        return errors
+
+    def version_checked_action(self) -> str | None:
+        """The viewset action, on a resource whose writes can name the version they change."""
+        return self.view.action if isinstance(self.view, VersionCheckedViewSet) else None
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        action = self.version_checked_action()
+        if action in ("update", "partial_update", "destroy"):
+            parameters = [*parameters, IF_MATCH]
+        if action in ("create", "retrieve", "update", "partial_update"):
+            parameters = [*parameters, ETAG]
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, response in self.error_responses().items():
+            responses.setdefault(code, self._get_response_for_code(response, code, direction=direction))
+        for response in responses.values():
+            if "text/csv" in response.get("content", {}):
+                response["content"]["text/csv"] = {
+                    "schema": {"type": "string", "description": "CSV: `#` comment lines, a header row, rows."}
+                }
+        return responses
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag of the record as you read it: the change or delete is made only if nobody has "
+    "saved the record since, else 412. Leave it out to write unconditionally.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[200, 201],
+    description="The record's version (its id and `updated_at`); send it back in If-Match when changing "
+    "or deleting the record.",
+)
+
+
+def api_citation(request, attribution: list[str]) -> dict:
+    """How to cite this response (networks.research.citations): its permalink, today's date, the newest
+    release, and its attribution lines as the original sources. One query."""
+    return citation_for(request.build_absolute_uri(), attribution)
+
+
+def count_by(queryset: QuerySet, path: str, dimension: str) -> list[dict]:
+    """Rows of `queryset` counted by the value at `path` (a field, or one of the queryset's
+    annotations, e.g. the evidence kind a reader is shown), as `facet_counts` wants them."""
+    if path in queryset.query.annotations:
+        rows = queryset.order_by().values(path).annotate(count=Count("pk"))
+    else:
+        rows = (
+            queryset.model.objects.filter(pk__in=queryset.values("pk"))
+            .values(path)
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+    return aggregates.facet_counts(({dimension: row[path], "count": row["count"]} for row in rows), dimension)
+
+
+# The base viewset: lists (JSON pages, CSV in full), writes through full_clean, facets.
+
+
+class ApiViewSet(FreesResponseAfterDispatch, viewsets.ModelViewSet):
+    """Base of every resource. Subclasses set `serializer_class`, `filterset_class`,
+    `search_fields`, `get_queryset()` (a named queryset method), and what the attribution
+    says: `place_data` (rows carry GeoNames place data), `attribution_note`,
+    `attribution_sources(queryset)` (source ids whose studies to cite)."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    permission_classes = [IsStaffOrReadOnly]
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
+    schema = ApiAutoSchema()
+    lookup_value_regex = ID_PATTERN
+    resource = ""
+    place_data = True
+    attribution_note = ""
+    facet_dimensions: dict[str, str] = {}
+
+    def attribution_sources(self, queryset: QuerySet) -> QuerySet | None:
+        return None
+
+    def attribution(self, queryset: QuerySet) -> list[str]:
+        lines = [GEONAMES_ATTRIBUTION] if self.place_data else []
+        lines += studies_attribution(self.attribution_sources(queryset))
+        return lines + ([self.attribution_note] if self.attribution_note else [])
+
+    def wants_csv(self) -> bool:
+        return getattr(self.request.accepted_renderer, "format", None) == "csv"
+
+    # Whether JSON pages of the list may be kept in citynet.caching while the data are
+    # unchanged: True where a page is the same for every reader; PUBLIC_READERS where it
+    # shows evidence, whose text depends on the reader (kept for, and given to, readers who
+    # may not see restricted evidence only); False: never.
+    cache_pages: bool | str = False
+
+    def list(self, request, *args, **kwargs):
+        if self.cache_pages and getattr(request.accepted_renderer, "format", None) == "json":
+            cached = cached_for_public_readers if self.cache_pages == PUBLIC_READERS else cached_response
+            return cached(request, self.rendered_list, variant=request.accepted_media_type)
+        return self.list_response()
+
+    def list_response(self) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        if self.wants_csv():
+            return self.csv_download(queryset)
+        page = self.paginate_queryset(queryset)
+        return self.paginator.get_paginated_response(self.page_data(page), attribution=self.attribution(queryset))
+
+    def rendered_list(self) -> HttpResponse:
+        """The JSON list response, rendered (what citynet.caching keeps)."""
+        response = self.list_response()
+        renderer = self.request.accepted_renderer
+        body = renderer.render(response.data, self.request.accepted_media_type, self.get_renderer_context())
+        return HttpResponse(body, content_type=renderer.media_type, status=response.status_code)
+
+    def page_data(self, page: list) -> list[dict]:
+        """One page of the list as the serializer represents it."""
+        return self.get_serializer(page, many=True).data
+
+    def csv_columns(self, serializer) -> list[str]:
+        return [name for name, field in serializer.fields.items() if not field.write_only]
+
+    def csv_row(self, data: dict) -> dict:
+        return data
+
+    def csv_download(self, queryset: QuerySet):
+        serializer = self.get_serializer()
+        rows = (self.csv_row(serializer.to_representation(item)) for item in queryset.iterator(chunk_size=1000))
+        comments = attribution_lines(self.resource, self.request.build_absolute_uri(), self.attribution(queryset))
+        return csv_response(rows, columns=self.csv_columns(serializer), comments=comments, filename=self.resource)
+
+    def perform_create(self, serializer):
+        self.save_checked(serializer)
+
+    def perform_update(self, serializer):
+        self.save_checked(serializer)
+
+    def save_checked(self, serializer) -> None:
+        try:
+            with transaction.atomic():
+                instance = serializer.save()
+        except IntegrityError as error:
+            # A concurrent write can still break a constraint full_clean() just checked.
+            raise ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["This conflicts with data saved meanwhile; reload and retry."]}
+            ) from error
+        # Answer with what a read returns (annotations and related names included).
+        serializer.instance = self.get_queryset().get(pk=instance.pk)
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError as error:
+            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
+            raise Conflict(
+                f"Other records refer to this one ({', '.join(kinds)}); change or delete them first."
+            ) from error
+
+    @action(detail=False, methods=["get"])
+    def facets(self, request, *args, **kwargs):
+        """Counts of the filtered list (the same filters as the list) by one dimension."""
+        query = FacetQuerySerializer(data=request.query_params, context={"dimensions": self.facet_dimensions})
+        query.is_valid(raise_exception=True)
+        dimension = query.validated_data["dimension"]
+        queryset = self.filter_queryset(self.get_queryset())
+        facets = count_by(queryset, self.facet_dimensions[dimension], dimension)
+        attribution = self.attribution(queryset)
+        if self.wants_csv():
+            rows = ({"dimension": dimension, **facet} for facet in facets)
+            comments = attribution_lines(f"{self.resource} by {dimension}", request.build_absolute_uri(), attribution)
+            return csv_response(
+                rows, columns=["dimension", "value", "count"], comments=comments, filename=f"{self.resource}-facets"
+            )
+        total = sum(facet["count"] for facet in facets)
+        return Response(
+            {
+                "resource": self.resource,
+                "dimension": dimension,
+                "total": total,
+                "facets": facets,
+                "attribution": attribution,
+                "citation": api_citation(request, attribution),
+            }
+        )
+
+
+class VersionCheckedViewSet(ApiViewSet):
+    """A resource whose changes can name the version they are based on, so that a second
+    editor is told the record changed meanwhile instead of overwriting it (networks.concurrency).
+
+    Reading one record, creating or changing it answers with its version in `ETag`. A change
+    or delete that sends it back in `If-Match` is refused with 412 if the record has been saved
+    since; a change may instead send back the `updated_at` it read, refused with 409. The check
+    and the save are one transaction that starts by claiming the row (`concurrency.claim`). A
+    write naming no version is made unconditionally, as before."""
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return Response(self.get_serializer(instance).data, headers={"ETag": self.etag(instance)})
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.validated_data.pop("updated_at", None)  # a new record has no version to check
+        self.perform_create(serializer)
+        headers = {**self.get_success_headers(serializer.data), "ETag": self.etag(serializer.instance)}
+        return Response(serializer.data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if_match = self.check_if_match(request, instance)  # before the body is read, as HTTP asks
+        serializer = self.get_serializer(instance, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        based_on = serializer.validated_data.pop("updated_at", None)
+        if based_on is not None and based_on != instance.updated_at:
+            raise self.refusal(EditConflict, instance)
+        refusal = PreconditionFailed if if_match else EditConflict if based_on is not None else None
+        with transaction.atomic():
+            if refusal is not None:
+                self.claim(instance, refusal)
+            self.perform_update(serializer)
+        return Response(serializer.data, headers={"ETag": self.etag(serializer.instance)})
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if_match = self.check_if_match(request, instance)
+        with transaction.atomic():
+            if if_match:
+                self.claim(instance, PreconditionFailed)
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @staticmethod
+    def etag(instance) -> str:
+        return concurrency.etag(instance.pk, instance.updated_at)
+
+    def check_if_match(self, request, instance) -> bool:
+        """Whether If-Match names a version (not `*`); 412 if none of those it names is the record's."""
+        header = request.headers.get("If-Match")
+        if header is None or parse_etags(header) == ["*"]:
+            return False
+        if self.etag(instance) not in parse_etags(header):
+            raise self.refusal(PreconditionFailed, instance)
+        return True
+
+    def claim(self, instance, refusal: type[APIException]) -> None:
+        try:
+            concurrency.claim(type(instance), instance.pk, instance.updated_at)
+        except concurrency.EditConflict:
+            raise self.refusal(refusal, instance) from None
+
+    @staticmethod
+    def refusal(exception: type[APIException], instance) -> APIException:
+        """The 412 or 409 naming who saved the record since and its version now (404 if it is gone)."""
+        change = concurrency.latest_change(type(instance), instance.pk)
+        if change is None:
+            return NotFound()
+        send = "the new ETag in If-Match" if exception is PreconditionFailed else "the new updated_at"
+        message = concurrency.conflict_message(type(instance), change, since="read it")
+        return exception(
+            {
+                "detail": f"{message} Nothing was saved: read it again, redo your change on what it is now "
+                f"and send it with {send}.",
+                "current_etag": concurrency.etag(instance.pk, change.updated_at),
+                "current_updated_at": DATETIME.to_representation(change.updated_at),
+            }
+        )
+
+
+class FacetQuerySerializer(serializers.Serializer):
+    dimension = serializers.CharField()
+
+    def validate_dimension(self, value: str) -> str:
+        if value not in self.context["dimensions"]:
+            raise serializers.ValidationError(f"Choose one of: {', '.join(self.context['dimensions'])}.")
+        return value
+
+
+def resource_schema(plural: str, singular: str, key: str):
+    """Summaries of a resource's operations, and its facets' `dimension` parameter."""
+
+    def decorate(viewset):
+        dimension = OpenApiParameter(
+            "dimension",
+            OpenApiTypes.STR,
+            required=True,
+            enum=list(viewset.facet_dimensions),
+            description="What to count the filtered list by.",
+        )
+        return extend_schema_view(
+            list=extend_schema(
+                summary=f"List {plural}",
+                description=f"{plural.capitalize()}, filtered and sorted by the query parameters; "
+                "paginated in JSON, complete in CSV.",
+            ),
+            retrieve=extend_schema(summary=f"Get a {singular} by its {key}"),
+            create=extend_schema(summary=f"Create a {singular} (staff)"),
+            update=extend_schema(summary=f"Replace a {singular} (staff)"),
+            partial_update=extend_schema(summary=f"Change some fields of a {singular} (staff)"),
+            destroy=extend_schema(summary=f"Delete a {singular} (staff)"),
+            facets=extend_schema(
+                summary=f"Count {plural} by a dimension",
+                description=f"Counts of the {plural} list, filtered by the same parameters as the list, "
+                "by one dimension.",
+                parameters=[dimension],
+                responses=FacetsSerializer,
+                filters=True,
+            ),
+        )(viewset)
+
+    return decorate

@@ -1,0 +1,141 @@
+"""The REST API's aggregates: the city x code comparison matrix and agreement between coders."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from cities.geonames import GEONAMES_ATTRIBUTION
+from citynet.api import FreesResponseAfterDispatch, IsStaffOrReadOnly
+from citynet.downloads import CSVRenderer, csv_response
+from networks import aggregates
+from networks.api.base import ApiAutoSchema, api_citation
+from networks.api.shapes import AgreementQuerySerializer, AgreementSerializer, MatrixQuerySerializer, MatrixSerializer
+from networks.models import (
+    Code,
+    Coding,
+    Network,
+)
+from networks.research import agreement
+from networks.research.citations import attribution_lines
+from networks.selectors import CODING_NOTE, agreed_matrix, evidence_sources, studies_attribution
+from networks.visibility import cached_for_public_readers
+
+MATRIX_COLUMNS = aggregates.MATRIX_COLUMNS
+AGREEMENT_COLUMNS = [
+    "code",
+    "units",
+    "presence_alpha",
+    "salience_alpha",
+    "presence_kappa",
+    "salience_kappa",
+    "disagreements",
+]
+
+
+class MatrixView(FreesResponseAfterDispatch, GenericAPIView):
+    """The study's central table as data: for one network (or all), the city × code matrix.
+
+    Each cell gives the salience (0-3), the outcome, the evidence count and the evidence
+    itself (id, quote or paraphrase, citation); a cell is null where the code was not
+    applied. Each cell's `agreement` marks it single-coded, or coded by several coders who
+    agree (same salience and outcome) or disagree. In CSV, one row per filled cell."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    permission_classes = [IsStaffOrReadOnly]
+    pagination_class = None
+    filter_backends: list = []
+    schema = ApiAutoSchema()
+
+    @extend_schema(
+        summary="The city × code comparison matrix",
+        parameters=[MatrixQuerySerializer],
+        responses=MatrixSerializer,
+        tags=["matrix"],
+    )
+    def get(self, request):
+        query = MatrixQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        network, cities = query.validated_data.get("network"), query.validated_data.get("city", [])
+        renderer = request.accepted_renderer
+        if getattr(renderer, "format", None) == "json":
+            # Rendered once and reused while the data are unchanged (citynet.caching): the
+            # matrix of a 10,000-member network takes seconds to build and is ~30 MB of JSON.
+            def build() -> HttpResponse:
+                body = renderer.render(
+                    self.matrix_data(request, network, cities), request.accepted_media_type, self.get_renderer_context()
+                )
+                return HttpResponse(body, content_type=renderer.media_type)
+
+            return cached_for_public_readers(request, build, variant=request.accepted_media_type)
+        if getattr(renderer, "format", None) == "csv":
+            matrix, attribution = self.matrix(request, network, cities)
+            comments = attribution_lines("comparison matrix", request.build_absolute_uri(), attribution)
+            rows = aggregates.matrix_flat_rows(matrix)
+            return csv_response(rows, columns=MATRIX_COLUMNS, comments=comments, filename="matrix")
+        return Response(self.matrix_data(request, network, cities))
+
+    def matrix(self, request, network: Network | None, cities: list[str]) -> tuple[dict, list[str]]:
+        """The matrix with agreement marks, with evidence as the request's user may see it, and
+        its attribution lines."""
+        codings = Coding.objects.for_matrix_rows(network, cities).values("pk")
+        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
+        return agreed_matrix(network, cities, reader=request.user), attribution
+
+    def matrix_data(self, request, network: Network | None, cities: list[str]) -> dict:
+        """The JSON body: the matrix with the network and cities asked for, attribution, citation."""
+        matrix, attribution = self.matrix(request, network, cities)
+        network_ref = {"slug": network.slug, "name": network.name, "acronym": network.acronym} if network else None
+        return {
+            "network": network_ref,
+            "cities": cities,
+            **matrix,
+            "attribution": attribution,
+            "citation": api_citation(request, attribution),
+        }
+
+
+class AgreementView(FreesResponseAfterDispatch, GenericAPIView):
+    """Inter-coder agreement among the codings of one network (or all): Cohen's kappa and
+    Krippendorff's alpha overall and per code, for presence and salience, and every unit
+    where coders differ with their codings side by side (definitions: networks/research/agreement.py).
+    In CSV, one row per code."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    permission_classes = [IsStaffOrReadOnly]
+    pagination_class = None
+    filter_backends: list = []
+    schema = ApiAutoSchema()
+
+    @extend_schema(
+        summary="Agreement between coders",
+        parameters=[AgreementQuerySerializer],
+        responses=AgreementSerializer,
+        tags=["agreement"],
+    )
+    def get(self, request):
+        query = AgreementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        network = query.validated_data.get("network")
+        codings = Coding.objects.for_agreement(network, reader=request.user)
+        columns = aggregates.code_columns(Code.objects.current())
+        summary = agreement.agreement_summary(
+            agreement.coding_rows(codings), codes=[column["code"] for column in columns]
+        )
+        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
+        if getattr(request.accepted_renderer, "format", None) == "csv":
+            comments = attribution_lines("agreement between coders", request.build_absolute_uri(), attribution)
+            rows = aggregates.agreement_flat_rows(summary)
+            return csv_response(rows, columns=AGREEMENT_COLUMNS, comments=comments, filename="agreement")
+        network_ref = {"slug": network.slug, "name": network.name, "acronym": network.acronym} if network else None
+        return Response(
+            {
+                "network": network_ref,
+                **summary,
+                "attribution": attribution,
+                "citation": api_citation(request, attribution),
+            }
+        )

@@ -1,0 +1,292 @@
+"""Bar and line charts: what a network offers against what its members use, engagement over time,
+two cities side by side, and the logics of participation."""
+
+from collections import defaultdict
+
+import plotly.graph_objects as go
+
+from networks.charts.style import (
+    ACCENT,
+    LINE,
+    MUTED,
+    NETWORK_SIDE,
+    OUTCOME_WORDS,
+    PALETTE,
+    SALIENCE_NAMES,
+    base_layout,
+    short_label,
+)
+
+
+def offer_and_use_figure(comparison: dict) -> go.Figure:
+    """A network's own view beside its members' (`network_offer_and_use`): per function, the
+    salience the network gives itself and the mean salience its members give it."""
+    functions = comparison["functions"]
+    labels = [short_label(function) for function in functions]
+    n = comparison["members_coded"]
+    member_hover = []
+    for function in functions:
+        named = ", ".join(f"{member['name']} {member['salience']}" for member in function["members"]) or "none"
+        mean = "not coded" if function["members_mean"] is None else f"{function['members_mean']:.2f}"
+        member_hover.append(
+            f"<b>{function['name']}</b><br>Members' mean salience: {mean} (over {n} coded)<br>Mentioned by: {named}"
+        )
+    network_hover = [
+        f"<b>{function['name']}</b><br>The network's own salience: "
+        + (
+            "not coded"
+            if function["network_salience"] is None
+            else f"{function['network_salience']} ({SALIENCE_NAMES[function['network_salience']]})"
+        )
+        for function in functions
+    ]
+    figure = go.Figure(
+        [
+            go.Bar(
+                name="What the network says it offers",
+                y=labels,
+                x=[function["network_salience"] for function in functions],
+                orientation="h",
+                marker={"color": NETWORK_SIDE},
+                hovertext=network_hover,
+                hoverinfo="text",
+                text=[function["network_salience"] for function in functions],
+                textposition="outside",
+            ),
+            go.Bar(
+                name=f"What its members say they use (mean of {n})",
+                y=labels,
+                x=[function["members_mean"] for function in functions],
+                orientation="h",
+                marker={"color": ACCENT},
+                hovertext=member_hover,
+                hoverinfo="text",
+                text=[
+                    None if function["members_mean"] is None else f"{function['members_mean']:.1f}"
+                    for function in functions
+                ],
+                textposition="outside",
+            ),
+        ]
+    )
+    figure.update_layout(
+        **base_layout(
+            barmode="group",
+            height=120 + 62 * max(1, len(functions)),
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+            margin={"l": 8, "r": 16, "t": 60, "b": 8},
+            bargap=0.25,
+        )
+    )
+    figure.update_xaxes(
+        range=[0, 3.4],
+        tickvals=[0, 1, 2, 3],
+        title={"text": "Salience (3 = central)", "font": {"size": 12, "color": MUTED}},
+        gridcolor=LINE,
+        automargin=True,
+        fixedrange=True,
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
+    return figure
+
+
+def engagement_figure(rows: list[dict]) -> go.Figure:
+    """Engagement over time (`engagement_series`): one line per network, level 0..3; a star
+    marks the peak a source names, an open marker a date the source gives as approximate."""
+    by_network: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_network[row["network"]].append(row)
+    traces = []
+    for index, (network, points) in enumerate(by_network.items()):
+        points.sort(key=lambda point: point["date"])
+        traces.append(
+            go.Scatter(
+                name=network,
+                x=[point["date"] for point in points],
+                y=[point["level"] for point in points],
+                mode="lines+markers",
+                line={"color": PALETTE[index % len(PALETTE)], "width": 3},
+                marker={
+                    "size": [18 if point["peak"] else 11 for point in points],
+                    "symbol": [
+                        ("star" if point["peak"] else "circle") + ("-open" if point["approximate"] else "")
+                        for point in points
+                    ],
+                    "line": {"width": 2, "color": PALETTE[index % len(PALETTE)]},
+                },
+                hovertext=[
+                    f"<b>{network}, {point['when']}</b><br>{point['level_label']}"
+                    f"{' (the peak)' if point['peak'] else ''}<br>{point['source']}"
+                    for point in points
+                ],
+                hoverinfo="text",
+            )
+        )
+    figure = go.Figure(traces)
+    figure.update_layout(
+        **base_layout(
+            height=300,
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+            margin={"l": 8, "r": 16, "t": 40, "b": 8},
+        )
+    )
+    figure.update_yaxes(
+        range=[-0.3, 3.4],
+        tickvals=[0, 1, 2, 3],
+        ticktext=["None", "Low", "Moderate", "High"],
+        gridcolor=LINE,
+        automargin=True,
+        fixedrange=True,
+    )
+    years = sorted(int(row["date"][:4]) for row in rows)
+    if years:
+        figure.update_xaxes(range=[f"{years[0] - 1}-07-01", f"{years[-1] + 1}-06-30"])
+    figure.update_xaxes(type="date", gridcolor=LINE, automargin=True, fixedrange=True)
+    return figure
+
+
+def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
+    """Two cities side by side (a `matrix_grid` of their codings): per code, one bar per
+    city x network, coloured and ordered by the city's place in `slugs`; `customdata`
+    holds the evidence anchor."""
+    labels = [short_label(column) for column in grid["codes"]]
+    order = {slug: index for index, slug in enumerate(slugs)}
+    traces = []
+    for row in sorted(grid["rows"], key=lambda row: (order.get(row["city"]["slug"], len(order)), row["label"])):
+        colour = PALETTE[slugs.index(row["city"]["slug"]) % len(PALETTE)] if row["city"]["slug"] in slugs else MUTED
+        name = f"{row['city']['name']} · {row['network']['acronym'] or row['network']['name']}"
+        traces.append(
+            go.Bar(
+                name=name,
+                y=labels,
+                x=[cell["cell"]["salience"] if cell["cell"] else None for cell in row["cells"]],
+                text=[cell["cell"]["salience"] if cell["cell"] else None for cell in row["cells"]],
+                textposition="outside",
+                cliponaxis=False,
+                orientation="h",
+                marker={"color": colour, "line": {"color": "#ffffff", "width": 1}},
+                customdata=[cell["anchor"] if cell["cell"] else "" for cell in row["cells"]],
+                hovertext=[
+                    f"<b>{name}</b> × {cell['name']}<br>"
+                    + (
+                        f"Salience {cell['cell']['salience']}: {SALIENCE_NAMES[cell['cell']['salience']]}<br>"
+                        f"Outcome: {OUTCOME_WORDS.get(cell['cell']['outcome'], '?')} · click to read"
+                        if cell["cell"]
+                        else "not coded"
+                    )
+                    for cell in row["cells"]
+                ],
+                hoverinfo="text",
+            )
+        )
+    figure = go.Figure(traces)
+    figure.update_layout(
+        **base_layout(
+            barmode="group",
+            height=140 + 34 * len(labels) * max(1, len(traces)) // 2 + 40,
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+            margin={"l": 8, "r": 16, "t": 50, "b": 8},
+        )
+    )
+    figure.update_xaxes(
+        range=[0, 3.4],
+        tickvals=[0, 1, 2, 3],
+        title={"text": "Salience (3 = central)", "font": {"size": 12, "color": MUTED}},
+        gridcolor=LINE,
+        automargin=True,
+        fixedrange=True,
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
+    return figure
+
+
+def logics_figure(rows: list[dict]) -> go.Figure:
+    """Each city x network (`logic_weights`) placed by its strategic weight (x) and its
+    legitimacy weight (y), sized by evidence, coloured by network. Points that would sit on
+    top of each other are spread vertically a little (hover gives the exact values);
+    `customdata` holds the anchor of the point's quotes."""
+    stacks: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        stacks[(row["strategic"], row["legitimacy"])].append(index)
+    nudge = [0.0] * len(rows)
+    for members in stacks.values():
+        for position, index in enumerate(members):
+            nudge[index] = (position - (len(members) - 1) / 2) * 0.3
+    # Labels go above a point, below it when it is the lower of a stack or close to the
+    # point labelled before it, so that neighbouring labels do not collide.
+    above = [nudge[index] >= 0 for index in range(len(rows))]
+    previous = None
+    for index in sorted(range(len(rows)), key=lambda index: (rows[index]["strategic"], nudge[index])):
+        if previous is not None and nudge[index] == 0 and nudge[previous] == 0:
+            close = abs(rows[index]["strategic"] - rows[previous]["strategic"]) <= 1.5
+            if close and rows[index]["legitimacy"] == rows[previous]["legitimacy"] and above[previous]:
+                above[index] = False
+        previous = index
+    largest = max((row["evidence_count"] for row in rows), default=1) or 1
+    by_network: dict[str, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        by_network[row["network"]["acronym"] or row["network"]["name"]].append(index)
+    traces = []
+    for colour_index, (network, indexes) in enumerate(by_network.items()):
+        traces.append(
+            go.Scatter(
+                name=network,
+                x=[rows[i]["strategic"] for i in indexes],
+                y=[rows[i]["legitimacy"] + nudge[i] for i in indexes],
+                mode="markers+text",
+                text=[rows[i]["city"]["name"] for i in indexes],
+                textposition=["top center" if above[i] else "bottom center" for i in indexes],
+                cliponaxis=False,
+                marker={
+                    "size": [max(rows[i]["evidence_count"], 1) for i in indexes],
+                    "sizemode": "area",
+                    "sizeref": 2 * largest / 32**2,
+                    "sizemin": 6,
+                    "color": PALETTE[colour_index % len(PALETTE)],
+                    "opacity": 0.85,
+                    "line": {"color": "#ffffff", "width": 1},
+                },
+                customdata=[rows[i]["anchor"] for i in indexes],
+                hovertext=[
+                    f"<b>{rows[i]['label']}</b><br>Strategic weight {rows[i]['strategic']} "
+                    f"(functions {rows[i]['functions']}, consequences "
+                    f"{'not coded' if rows[i]['consequences'] is None else rows[i]['consequences']})<br>"
+                    f"Legitimacy weight {rows[i]['legitimacy']}<br>"
+                    f"Evidence: {rows[i]['evidence_count']} items · click for the quotes"
+                    for i in indexes
+                ],
+                hoverinfo="text",
+            )
+        )
+    figure = go.Figure(traces)
+    top_x = max((row["strategic"] for row in rows), default=3)
+    top_y = max((row["legitimacy"] for row in rows), default=3)
+    figure.update_layout(
+        **base_layout(
+            height=420,
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "itemsizing": "constant"},
+            margin={"l": 8, "r": 8, "t": 40, "b": 8},
+        )
+    )
+    figure.update_xaxes(
+        title={"text": "Strategic weight →"},
+        range=[-0.5, top_x + 3],
+        gridcolor=LINE,
+        zeroline=False,
+        automargin=True,
+        fixedrange=True,
+    )
+    figure.update_yaxes(
+        title={"text": "Legitimacy weight →"},
+        range=[-0.5, max(3, top_y) + 0.7],
+        dtick=1,
+        gridcolor=LINE,
+        zeroline=False,
+        automargin=True,
+        fixedrange=True,
+    )
+    return figure

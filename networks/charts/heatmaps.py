@@ -1,0 +1,211 @@
+"""Salience heatmaps: the comparison matrix (city x code) and a city's portfolio (network x code)."""
+
+import plotly.graph_objects as go
+
+from networks.charts.style import (
+    AGREEMENT_LINES,
+    AGREEMENT_TEXT,
+    MUTED,
+    OUTCOME_MARKS,
+    OUTCOME_WORDS,
+    SALIENCE_COLOURS,
+    SALIENCE_NAMES,
+    base_layout,
+    code_tick,
+)
+
+
+def _salience_heatmap(
+    row_labels: list[str], columns: list[dict], cells: list[list[dict | None]], narrow: bool = False
+) -> go.Figure:
+    """A salience heatmap; `cells[r][c]` is {"salience", "text", "hover", "target"} or None,
+    optionally with "mark": "agreed" or "disputed" (see AGREEMENT_LINES).
+
+    Rows are the `row_labels` and columns the codes; `narrow` turns it a quarter (codes
+    down the side), which reads better on a phone. An uncoded cell is a dotted outline."""
+    z = [[cell["salience"] if cell else None for cell in row] for row in cells]
+    text = [[cell["text"] if cell else "" for cell in row] for row in cells]
+    hover = [
+        [
+            cell["hover"] if cell else f"{label} × {column['name']}: not coded"
+            for cell, column in zip(row, columns, strict=True)
+        ]
+        for label, row in zip(row_labels, cells, strict=True)
+    ]
+    targets = [[cell["target"] if cell else "" for cell in row] for row in cells]
+    marks = [[cell.get("mark") if cell else None for cell in row] for row in cells]
+    steps = []
+    for salience, colour in enumerate(SALIENCE_COLOURS):
+        steps += [[salience / 4, colour], [(salience + 1) / 4, colour]]
+    code_ticks = [code_tick(column) for column in columns]
+    n_functions = sum(column["kind"] == "function" for column in columns)
+    if narrow:
+        z, text, hover, targets, marks = (
+            [list(line) for line in zip(*grid, strict=True)] for grid in (z, text, hover, targets, marks)
+        )
+        x_ticks, y_ticks = row_labels, code_ticks
+    else:
+        x_ticks, y_ticks = code_ticks, row_labels
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(range(len(x_ticks))),
+            y=list(range(len(y_ticks))),
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 15},
+            hovertext=hover,
+            hoverinfo="text",
+            customdata=targets,
+            colorscale=steps,
+            zmin=-0.5,
+            zmax=3.5,
+            showscale=False,
+            xgap=4,
+            ygap=4,
+            hoverongaps=True,
+        )
+    )
+    shapes = []
+    for y, line in enumerate(z):
+        for x, value in enumerate(line):
+            if value is None:
+                shapes.append(
+                    {
+                        "type": "rect",
+                        "x0": x - 0.42,
+                        "x1": x + 0.42,
+                        "y0": y - 0.38,
+                        "y1": y + 0.38,
+                        "line": {"color": "#b8c0cc", "width": 1, "dash": "dot"},
+                        "layer": "below",
+                    }
+                )
+    for y, line in enumerate(marks):
+        for x, mark in enumerate(line):
+            if mark in AGREEMENT_LINES:
+                shapes.append(
+                    {
+                        "type": "rect",
+                        "x0": x - 0.46,
+                        "x1": x + 0.46,
+                        "y0": y - 0.42,
+                        "y1": y + 0.42,
+                        "line": AGREEMENT_LINES[mark],
+                        "name": f"agreement-{mark}",
+                    }
+                )
+    if 0 < n_functions < len(columns):
+        # A rule between the functions and the logics.
+        rule = n_functions - 0.5
+        shapes.append(
+            {"type": "line", "x0": rule, "x1": rule, "yref": "paper", "y0": 0, "y1": 1}
+            if not narrow
+            else {"type": "line", "y0": rule, "y1": rule, "xref": "paper", "x0": 0, "x1": 1}
+        )
+        shapes[-1]["line"] = {"color": MUTED, "width": 2}
+    row_height = 44 if narrow else 56
+    figure.update_layout(
+        **base_layout(
+            height=max(150, 90 + row_height * len(y_ticks)),
+            margin={"l": 8, "r": 8, "t": 8, "b": 8},
+            shapes=shapes,
+        )
+    )
+    figure.update_xaxes(
+        side="top",
+        tickvals=list(range(len(x_ticks))),
+        ticktext=x_ticks,
+        automargin=True,
+        fixedrange=True,
+        showgrid=False,
+        zeroline=False,
+    )
+    figure.update_yaxes(
+        tickvals=list(range(len(y_ticks))),
+        ticktext=y_ticks,
+        autorange="reversed",
+        automargin=True,
+        fixedrange=True,
+        showgrid=False,
+        zeroline=False,
+    )
+    return figure
+
+
+def _agreement_hover(agreement: dict) -> str:
+    """Hover lines for a cell coded by several coders: whether they agree, then each reading."""
+    head = f"{agreement['coders']} coders {'agree' if agreement['status'] == 'agreed' else 'disagree'}:<br>"
+    readings = [
+        f"· {value['coder']}: {value['salience_label']}{', ' + value['outcome'] if value['outcome'] else ''}"
+        if value["applied"]
+        else f"· {value['coder']}: not applied"
+        for value in agreement["values"]
+    ]
+    return head + "<br>".join(readings) + "<br>"
+
+
+def comparison_figure(grid: dict, narrow: bool = False) -> go.Figure:
+    """The city x code heatmap of a `matrix_grid`: one row per city (x network), functions
+    then logics; colour is salience, the text adds the outcome, hover tells outcome and
+    evidence count, and `customdata` holds each cell's evidence anchor for the click.
+    Cells with an "agreement" (`agreement.matrix_with_agreement`) coded by several coders
+    are outlined and marked = (agreed) or ≠ (disputed), with each coder's reading on hover.
+    `narrow` puts the codes down the side instead (for a phone)."""
+    cells = []
+    for row in grid["rows"]:
+        line = []
+        for cell in row["cells"]:
+            coded = cell["cell"]
+            if coded is None:
+                line.append(None)
+                continue
+            salience = coded["salience"]
+            n = coded["evidence_count"]
+            agreement = coded.get("agreement") or {}
+            mark = agreement.get("status") if agreement.get("status") in AGREEMENT_LINES else None
+            line.append(
+                {
+                    "salience": salience,
+                    "text": f"{salience}{OUTCOME_MARKS.get(coded['outcome'], '')}{AGREEMENT_TEXT.get(mark, '')}",
+                    "hover": (
+                        f"<b>{row['label']}</b> × {cell['name']}<br>"
+                        f"Salience {salience}: {SALIENCE_NAMES[salience]}<br>"
+                        f"Outcome: {OUTCOME_WORDS.get(coded['outcome'], coded['outcome'])}<br>"
+                        + (_agreement_hover(agreement) if mark else "")
+                        + f"Evidence: {n} item{'s' if n != 1 else ''} · click to read"
+                    ),
+                    "target": cell["anchor"],
+                    "mark": mark,
+                }
+            )
+        cells.append(line)
+    return _salience_heatmap([row["label"] for row in grid["rows"]], grid["codes"], cells, narrow)
+
+
+def portfolio_figure(grid: dict, narrow: bool = False) -> go.Figure:
+    """A city's portfolio (`portfolio_grid`): one row per network it belongs to, one column
+    per code, colour and text the highest salience coded; `customdata` holds each coded
+    cell's evidence anchor for the click; `narrow` puts the codes down the side."""
+    cells = []
+    for row in grid["rows"]:
+        line = []
+        for cell in row["cells"]:
+            salience = cell["salience"]
+            if salience is None:
+                line.append(None)
+                continue
+            line.append(
+                {
+                    "salience": salience,
+                    "text": str(salience),
+                    "hover": (
+                        f"<b>{row['network']['name']}</b> × {cell['name']}<br>"
+                        f"Salience {salience}: {SALIENCE_NAMES[salience]} · click to read the evidence"
+                    ),
+                    "target": cell["anchor"],
+                }
+            )
+        cells.append(line)
+    labels = [row["network"]["acronym"] or row["network"]["name"] for row in grid["rows"]]
+    return _salience_heatmap(labels, grid["codes"], cells, narrow)

@@ -1,0 +1,67 @@
+"""Citynet's chart style: colours (salience, outcome, agreement, a colour-blind-safe palette), the
+shared layout and a figure as the JSON a page embeds."""
+
+import json
+import math
+
+import plotly.graph_objects as go
+
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+INK = "#1d2330"
+MUTED = "#5b6475"
+LINE = "#d9dee7"
+ACCENT = "#1f5fa8"
+NETWORK_SIDE = "#c2571a"
+LOGIC_INK = "#a0521d"
+# Salience 0..3, the same four colours as the salience badges in citynet.css.
+SALIENCE_COLOURS = ["#eef1f5", "#cfe0f3", "#7fb0e0", "#1f5fa8"]
+SALIENCE_NAMES = {0: "explicitly not important", 1: "minor", 2: "important", 3: "central"}
+OUTCOME_MARKS = {"met": "✓", "mixed": "±", "unmet": "✗", "unknown": "?", "": ""}
+OUTCOME_WORDS = {
+    "met": "met",
+    "mixed": "mixed",
+    "unmet": "unmet",
+    "unknown": "unknown",
+    "": "not applicable",
+}
+# A cell coded by several coders gets an outline: solid where they agree, dashed where they
+# do not (dash and colour both differ, so the marks survive colour blindness and greyscale).
+AGREEMENT_LINES = {
+    "agreed": {"color": "#009e73", "width": 2.5, "dash": "solid"},
+    "disputed": {"color": "#d55e00", "width": 3, "dash": "dash"},
+}
+AGREEMENT_TEXT = {"agreed": " =", "disputed": " ≠"}
+# Colour-blind-safe qualitative palette (Okabe and Ito).
+PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"]
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+
+
+def figure_json(figure: go.Figure) -> dict:
+    """The figure as plain JSON data ({"data": [...], "layout": {...}}) for json_script."""
+    return json.loads(figure.to_json())
+
+
+def short_label(column: dict) -> str:
+    """A code's short axis label, from its slug: 'knowledge' -> 'Knowledge'."""
+    return column["code"].replace("-", " ").replace("_", " ").capitalize()
+
+
+def base_layout(**overrides) -> dict:
+    layout = {
+        "template": "none",
+        "font": {"family": FONT, "size": 13, "color": INK},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
+        "hoverlabel": {"font": {"family": FONT, "size": 13}, "align": "left"},
+        "dragmode": False,
+        "showlegend": False,
+    }
+    layout.update(overrides)
+    return layout
+
+
+def code_tick(column: dict) -> str:
+    # Logics are set apart from functions in the colour the pages use for them.
+    label = short_label(column)
+    return label if column["kind"] == "function" else f'<span style="color:{LOGIC_INK}">{label}</span>'

@@ -1,0 +1,68 @@
+"""What every HTML page of both apps shares: its search text, the network and cities it is
+about, and its charts' data as CSV downloads (`?format=csv&chart=<name>`) with the page's
+attribution and citation."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from cities.geonames import GEONAMES_ATTRIBUTION
+from citynet.downloads import csv_lines
+from networks.models import Network, Source
+from networks.research.citations import attribution_lines
+
+QUERY_MAX_LENGTH = 100
+CITIES_MAX = 40
+
+
+def _flat(value):
+    """A CSV cell: names for nested rows ("Oslo (3)" when they carry a salience), lists joined."""
+    if isinstance(value, dict):
+        name = value.get("name", "")
+        return f"{name} ({value['salience']})" if "salience" in value else name
+    if isinstance(value, list):
+        return "; ".join(str(_flat(item)) for item in value)
+    return "" if value is None else value
+
+
+def csv_download(request, tables: dict[str, tuple[list[dict], list[str]]], stem: str) -> HttpResponse:
+    """The CSV of the chart named by `?chart=` (or the page's only chart) from `tables`,
+    a mapping of chart name to (rows, columns)."""
+    name = request.GET.get("chart") or next(iter(tables))
+    if name not in tables:
+        raise Http404(f"This page has no chart called {name!r}.")
+    rows, fields = tables[name]
+    comments = attribution_lines(
+        f"{stem}, {name}", request.build_absolute_uri(), [GEONAMES_ATTRIBUTION, *Source.objects.study_citations()]
+    )
+    flat_rows = ({field: _flat(row.get(field)) for field in fields} for row in rows)
+    response = HttpResponse("".join(csv_lines(flat_rows, fields, comments)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{name}.csv"'
+    return response
+
+
+def csv_urls(request, *names: str) -> dict[str, str]:
+    """This page's URL with its parameters plus `format=csv` and `chart=<name>`, per chart."""
+    urls = {}
+    for name in names:
+        query = request.GET.copy()
+        query["format"] = "csv"
+        query["chart"] = name
+        urls[name] = f"{request.path}?{query.urlencode()}"
+    return urls
+
+
+def wants_csv(request) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+def search_text(request) -> str:
+    return request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
+
+
+def network_or_404(slug: str | None) -> Network | None:
+    """The network a `?network=` parameter names; None when it names none ('' or 'all')."""
+    return get_object_or_404(Network, slug=slug) if slug and slug != "all" else None
+
+
+def chosen_cities(request) -> list[str]:
+    return list(dict.fromkeys(slug.strip() for slug in request.GET.getlist("city") if slug.strip()))[:CITIES_MAX]

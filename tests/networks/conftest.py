@@ -1,0 +1,30 @@
+import pytest
+
+from tests.factories import CityFactory, CodeFactory, CoderFactory, NetworkFactory, SourceFactory
+
+
+@pytest.fixture
+def write_targets(db) -> dict:
+    """What API writes name by key: the city "oslo", the network "eurocities", the code
+    "knowledge", the coder "Seed coding", and a source (by its id)."""
+    return {
+        "city": CityFactory(slug="oslo"),
+        "network": NetworkFactory(slug="eurocities"),
+        "source": SourceFactory(),
+        "code": CodeFactory(code="knowledge"),
+        "coder": CoderFactory(name="Seed coding"),
+    }
+
+
+@pytest.fixture
+def coding_payload(write_targets) -> dict:
+    """A valid coding to send to the API, without evidence: Oslo's knowledge sharing in Eurocities."""
+    return {
+        "city": "oslo",
+        "network": "eurocities",
+        "code": "knowledge",
+        "salience": 3,
+        "outcome": "met",
+        "perspective": "city",
+        "coder": "Seed coding",
+    }
