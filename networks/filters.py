@@ -301,22 +301,38 @@ class SourceFilter(ApiFilterSet):
         fields: list[str] = []
 
 
-class CodingFilter(ApiFilterSet):
-    network = values_filter("network__slug", NETWORK_HELP)
-    city = values_filter("city__slug", CITY_HELP)
-    country = values_filter("city__country", COUNTRY_HELP, transform=upper)
-    network_as_whole = filters.BooleanFilter(
-        field_name="city",
-        lookup_expr="isnull",
-        help_text="`true`: only codings of what a network as a whole offers; `false`: only codings of cities' use.",
+def coding_filters(path: str, network_as_whole_help: str) -> type[ApiFilterSet]:
+    """The filters by what a coding says (its network, place, code, salience, outcome,
+    perspective and coder), for a list of codings (`path` "") or of their evidence
+    (`path` "coding__")."""
+
+    class CodingFilters(ApiFilterSet):
+        network = values_filter(f"{path}network__slug", NETWORK_HELP)
+        city = values_filter(f"{path}city__slug", CITY_HELP)
+        country = values_filter(f"{path}city__country", COUNTRY_HELP, transform=upper)
+        network_as_whole = filters.BooleanFilter(
+            field_name=f"{path}city",
+            lookup_expr="isnull",
+            help_text=network_as_whole_help,
+        )
+        code = values_filter(f"{path}code__code", "Code, e.g. `knowledge` or `appropriateness`.")
+        code_kind = choices_filter(
+            f"{path}code__kind", Code.Kind.choices, "Network function or logic of participation."
+        )
+        salience_min = whole_number(f"{path}salience", "gte", "Salience at least this (0-3).", min_value=0, max_value=3)
+        salience_max = whole_number(f"{path}salience", "lte", "Salience at most this (0-3).", min_value=0, max_value=3)
+        outcome = choices_filter(f"{path}outcome", Coding.Outcome.choices, "Whether the city says it gets it.")
+        perspective = choices_filter(f"{path}perspective", Coding.Perspective.choices, "Whose view the coding records.")
+        coder = values_filter(f"{path}coder__name", "Coder name.")
+
+    return CodingFilters
+
+
+class CodingFilter(
+    coding_filters(
+        "", "`true`: only codings of what a network as a whole offers; `false`: only codings of cities' use."
     )
-    code = values_filter("code__code", "Code, e.g. `knowledge` or `appropriateness`.")
-    code_kind = choices_filter("code__kind", Code.Kind.choices, "Network function or logic of participation.")
-    salience_min = whole_number("salience", "gte", "Salience at least this (0-3).", min_value=0, max_value=3)
-    salience_max = whole_number("salience", "lte", "Salience at most this (0-3).", min_value=0, max_value=3)
-    outcome = choices_filter("outcome", Coding.Outcome.choices, "Whether the city says it gets it.")
-    perspective = choices_filter("perspective", Coding.Perspective.choices, "Whose view the coding records.")
-    coder = values_filter("coder__name", "Coder name.")
+):
     source = values_filter(
         "source",
         "Codings with evidence from this source (id). " + SOURCE_HELP,
@@ -338,26 +354,15 @@ class CodingFilter(ApiFilterSet):
         return queryset.filter(pk__in=Evidence.objects.for_reader(reader).filter(**{lookup: value}).values("coding"))
 
 
-class EvidenceFilter(ApiFilterSet):
+class EvidenceFilter(
+    coding_filters(
+        "coding__", "`true`: only evidence for what a network as a whole offers; `false`: only for cities' use."
+    )
+):
     """The quote table's filters (/quotes/ and /api/v1/evidence/): the codings' filters
     applied to each item's coding, plus the item's own kind and source. The kind and the
     locator are those the reader is shown (`Evidence.objects.for_quote_table(reader)`)."""
 
-    network = values_filter("coding__network__slug", NETWORK_HELP)
-    city = values_filter("coding__city__slug", CITY_HELP)
-    country = values_filter("coding__city__country", COUNTRY_HELP, transform=upper)
-    network_as_whole = filters.BooleanFilter(
-        field_name="coding__city",
-        lookup_expr="isnull",
-        help_text="`true`: only evidence for what a network as a whole offers; `false`: only for cities' use.",
-    )
-    code = values_filter("coding__code__code", "Code, e.g. `knowledge` or `appropriateness`.")
-    code_kind = choices_filter("coding__code__kind", Code.Kind.choices, "Network function or logic of participation.")
-    salience_min = whole_number("coding__salience", "gte", "Salience at least this (0-3).", min_value=0, max_value=3)
-    salience_max = whole_number("coding__salience", "lte", "Salience at most this (0-3).", min_value=0, max_value=3)
-    outcome = choices_filter("coding__outcome", Coding.Outcome.choices, "Whether the city says it gets it.")
-    perspective = choices_filter("coding__perspective", Coding.Perspective.choices, "Whose view the coding records.")
-    coder = values_filter("coding__coder__name", "Coder name.")
     kind = choices_filter("shown_kind", Evidence.Kind.choices, "Quote or paraphrase.")
     visibility = choices_filter(
         "visibility", Evidence.Visibility.choices, "Public quote, paraphrase only or restricted."
