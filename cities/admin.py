@@ -20,7 +20,13 @@ from django.utils.text import slugify
 from cities.models import City, GeoNamesPlace, fold_name
 from cities.resources import GEONAMES_POPULATION_SOURCE, CityResource
 from citynet.admin import CitynetImportExportMixin
-from networks.admin.forms import OPENED_VERSION, MembershipInlineForm, MembershipInlineFormSet, RetryOnEditConflict
+from networks.admin.forms import (
+    OPENED_VERSION,
+    SPELL_FIELDS,
+    MembershipInlineForm,
+    MembershipInlineFormSet,
+    RetryOnEditConflict,
+)
 from networks.models import Membership
 
 # Suggestions the lookup offers for what has been typed, most populous first.
@@ -148,18 +154,7 @@ class CityMembershipInline(admin.TabularInline):
     model = Membership
     form = MembershipInlineForm
     formset = MembershipInlineFormSet
-    fields = [
-        "network",
-        "type",
-        "joined",
-        "joined_precision",
-        "left",
-        "left_precision",
-        "application_round",
-        "took_effect",
-        "source",
-        OPENED_VERSION,
-    ]
+    fields = ["network", *SPELL_FIELDS, OPENED_VERSION]
     autocomplete_fields = ["network", "source"]
     ordering = ["network__name", "joined"]
     extra = 0

@@ -29,6 +29,17 @@ class NetworkConfirmImportForm(ConfirmImportForm):
 
 
 OPENED_VERSION = "opened_version"
+# A membership spell's own fields, in the order its rows show them on a place's or a network's page.
+SPELL_FIELDS = [
+    "type",
+    "joined",
+    "joined_precision",
+    "left",
+    "left_precision",
+    "application_round",
+    "took_effect",
+    "source",
+]
 
 
 class OpenedVersionField(forms.CharField):

@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from cities.models import City
 from citynet.admin import URL_FIELDS, CitynetImportExportMixin
 from networks.admin.forms import (
+    SPELL_FIELDS,
     MembershipInlineFormSet,
     NetworkConfirmImportForm,
     NetworkImportForm,
@@ -49,17 +50,7 @@ class NetworkMembershipAddInline(admin.TabularInline):
     model = Membership
     formset = MembershipInlineFormSet
     verbose_name_plural = "add membership spells"
-    fields = [
-        "city",
-        "type",
-        "joined",
-        "joined_precision",
-        "left",
-        "left_precision",
-        "application_round",
-        "took_effect",
-        "source",
-    ]
+    fields = ["city", *SPELL_FIELDS]
     autocomplete_fields = ["city", "source"]
     extra = 1
 
