@@ -4,11 +4,10 @@ import datetime
 import json
 from pathlib import Path
 
+from networks.models import Source
 from networks.research.releases.files import LABEL_PATTERN, deterministic_zip, releases_dir, sha256
-from networks.research.releases.package import datapackage, package_name, readme
+from networks.research.releases.package import ReleaseContents, datapackage, package_name, readme
 from networks.research.releases.tables import release_tables, table_csv
-
-# --- Building and listing ----------------------------------------------------------------
 
 
 def build_release(
@@ -34,8 +33,6 @@ def build_release(
     if folder.exists() or zip_path.exists():
         raise FileExistsError(f"Release {label} exists already in {directory}.")
 
-    from networks.models import Source
-
     tables = release_tables()
     contents: dict[str, bytes] = {}
     counts: dict[str, int] = {}
@@ -46,26 +43,19 @@ def build_release(
         Source.objects.filter(kind=Source.Kind.STUDY).order_by("pk").values_list("citation", flat=True)
     )
 
-    descriptor = datapackage(
+    release = ReleaseContents(
         label=label,
         released=released,
         tables=tables,
         files=files,
         counts=counts,
-        study_sources=study_sources,
-        license=license,
-    )
-    contents["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    contents["README.md"] = readme(
-        label=label,
-        released=released,
-        tables=tables,
-        counts=counts,
-        files=files,
         study_sources=study_sources,
         license=license,
         url=url,
-    ).encode("utf-8")
+    )
+    descriptor = datapackage(release)
+    contents["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    contents["README.md"] = readme(release).encode("utf-8")
     for path in ("datapackage.json", "README.md"):
         files[path] = {"sha256": sha256(contents[path]), "bytes": len(contents[path])}
     contents["SHA256SUMS"] = "".join(f"{files[path]['sha256']}  {path}\n" for path in sorted(files)).encode("utf-8")

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from networks.research.releases.files import AUTHOR, GEONAMES_LICENSE, GEONAMES_SOURCE, TITLE
 from networks.research.releases.tables import Column, Table
@@ -23,17 +24,26 @@ def _field(column: Column) -> dict:
     return descriptor
 
 
-def datapackage(
-    *,
-    label: str,
-    released: datetime.date,
-    tables: list[Table],
-    files: dict[str, dict],
-    counts: dict[str, int],
-    study_sources: list[str],
-    license: dict | None = None,
-) -> dict:
+@dataclass(frozen=True)
+class ReleaseContents:
+    """What a release's descriptor and README describe: its label and date, its tables with
+    their row counts, its files with their checksums, the studies it draws on, its licence
+    (Frictionless form, or None while unset) and the address it is downloaded from."""
+
+    label: str
+    released: datetime.date
+    tables: list[Table]
+    files: dict[str, dict]
+    counts: dict[str, int]
+    study_sources: list[str]
+    license: dict | None = None
+    url: str = ""
+
+
+def datapackage(release: ReleaseContents) -> dict:
     """The Frictionless tabular data package descriptor of a release."""
+    label, released, tables, files = release.label, release.released, release.tables, release.files
+    counts, study_sources, license = release.counts, release.study_sources, release.license
     study = [{"title": citation} for citation in study_sources]
     resources = []
     for table in tables:
@@ -116,18 +126,10 @@ def citation_bibtex(label: str, released: datetime.date, url: str = "") -> str:
     return "\n".join([*lines, "}"])
 
 
-def readme(
-    *,
-    label: str,
-    released: datetime.date,
-    tables: list[Table],
-    counts: dict[str, int],
-    files: dict[str, dict],
-    study_sources: list[str],
-    license: dict | None = None,
-    url: str = "",
-) -> str:
+def readme(release: ReleaseContents) -> str:
     """The release's README.md."""
+    label, released, tables, files = release.label, release.released, release.tables, release.files
+    counts, study_sources, license, url = release.counts, release.study_sources, release.license, release.url
     table_rows = "\n".join(
         f"| `{path}` | {table.title} | {counts[table.name]} | `{files[path]['sha256']}` |"
         for table, path in ((table, f"data/{table.name}.csv") for table in tables)

@@ -8,6 +8,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 # --- Tables ----------------------------------------------------------------------------
+from cities.models import City
+from networks.dates import DatePrecision
+from networks.models import (
+    Code,
+    Coding,
+    EngagementObservation,
+    Evidence,
+    Membership,
+    Network,
+    Participation,
+    Source,
+    SubNetwork,
+)
 
 
 @dataclass(frozen=True)
@@ -54,21 +67,6 @@ def _id(name: str, description: str) -> Column:
 
 
 def release_tables() -> list[Table]:
-    # Imported here so that refi.py can import `deterministic_zip` without a cycle.
-    from cities.models import City
-    from networks.dates import DatePrecision
-    from networks.models import (
-        Code,
-        Coding,
-        EngagementObservation,
-        Evidence,
-        Membership,
-        Network,
-        Participation,
-        Source,
-        SubNetwork,
-    )
-
     precision = _choices(DatePrecision.choices)
     identifier = col("id", "integer", "Citynet's identifier of the row; other tables refer to it.", required=True)
     return [
