@@ -19,15 +19,18 @@ class CityQuerySet(models.QuerySet):
         return self.filter(name__icontains=query)
 
 
+class CityKind(models.TextChoices):
+    CITY = "city", "City"
+    METROPOLITAN = "metropolitan", "Metropolitan or regional body"
+    GROUPING = "grouping", "Grouping of cities"
+    DISTRICT = "district", "District"
+
+
 class City(models.Model):
     """Any member place of a city network: a city, but also a metropolitan or
     regional body, a grouping of cities, or a district of a city."""
 
-    class Kind(models.TextChoices):
-        CITY = "city", "City"
-        METROPOLITAN = "metropolitan", "Metropolitan or regional body"
-        GROUPING = "grouping", "Grouping of cities"
-        DISTRICT = "district", "District"
+    Kind = CityKind
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -70,7 +73,7 @@ class City(models.Model):
         verbose_name_plural = "cities"
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["city", "metropolitan", "grouping", "district"]),
+                condition=Q(kind__in=CityKind.values),
                 name="cities_city_kind_valid",
                 violation_error_message="Unknown kind of member place.",
             ),

@@ -213,7 +213,7 @@ STORAGES = {
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Where `manage.py make_release` writes data release bundles and /releases/ serves them from.
-# Empty: networks/research/releases.py decides ($XDG_DATA_HOME/citynet/releases, outside the repository).
+# Empty: networks/research/releases/files.py decides ($XDG_DATA_HOME/citynet/releases, outside the repository).
 CITYNET_RELEASES_DIR = os.environ.get("CITYNET_RELEASES_DIR", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -17,6 +17,7 @@ from cities.models import City
 from citynet.caching import cache_while_unchanged
 from citynet.downloads import XLSX_MAX_ROWS, csv_response, xlsx_response
 from networks import aggregates, charts, filters
+from networks.aggregates.quotes import AGREEMENT_COLUMNS
 from networks.models import Code, Coder, Coding, Evidence, Membership, Network, Release
 from networks.pages import chosen_cities, csv_download, csv_urls, network_or_404, search_text, wants_csv
 from networks.research import agreement, citations, refi
@@ -27,7 +28,6 @@ from networks.visibility import cache_for_public_readers
 MEMBERS_PER_PAGE = 100
 COMPARE_PAGE_SIZE = 50
 MEMBER_CODINGS_SHOWN = 50
-MATRIX_FIELDS = aggregates.MATRIX_COLUMNS
 OFFER_FIELDS = ["code", "name", "network_salience", "members_mean", "members_mentioning", "members"]
 PLACE_FIELDS = ["name", "slug", "country", "kind", "latitude", "longitude", "networks"]
 LOGIC_FIELDS = [
@@ -66,15 +66,6 @@ QUOTE_FIELDS = [
 ]
 QUOTE_FILTERS = ["network", "city", "code", "kind", "coder", "outcome", "perspective"]
 QUOTES_PER_PAGE = 50
-AGREEMENT_FIELDS = [
-    "code",
-    "units",
-    "presence_alpha",
-    "salience_alpha",
-    "presence_kappa",
-    "salience_kappa",
-    "disagreements",
-]
 
 
 @cache_while_unchanged
@@ -152,7 +143,9 @@ def compare(request):
     chosen = chosen_cities(request)
     if wants_csv(request):
         matrix = agreed_matrix(network, chosen, reader=request.user)
-        return csv_download(request, {"matrix": (aggregates.matrix_flat_rows(matrix), MATRIX_FIELDS)}, "comparison")
+        return csv_download(
+            request, {"matrix": (aggregates.matrix_flat_rows(matrix), aggregates.MATRIX_COLUMNS)}, "comparison"
+        )
     # A large network has thousands of coded cities: without a choice, the page shows them a
     # page at a time (the CSV has them all); chosen cities are shown together.
     coded = coded_cities(network)
@@ -186,7 +179,9 @@ def compare_cities(request):
     codings = Coding.objects.for_matrix(cities=slugs, reader=request.user) if slugs else Coding.objects.none()
     matrix = aggregates.comparison_matrix(codings, Code.objects.current())
     if wants_csv(request):
-        return csv_download(request, {"pair": (aggregates.matrix_flat_rows(matrix), MATRIX_FIELDS)}, "cities")
+        return csv_download(
+            request, {"pair": (aggregates.matrix_flat_rows(matrix), aggregates.MATRIX_COLUMNS)}, "cities"
+        )
     grid = aggregates.matrix_grid(matrix)
     options = list(coded_cities())
     names = {city.slug: city.name for city in options}
@@ -310,7 +305,7 @@ def agreement_page(request):
     summary = agreement.agreement_summary(rows, codes=[column["code"] for column in columns])
     if wants_csv(request):
         return csv_download(
-            request, {"codes": (aggregates.agreement_flat_rows(summary), AGREEMENT_FIELDS)}, "agreement"
+            request, {"codes": (aggregates.agreement_flat_rows(summary), AGREEMENT_COLUMNS)}, "agreement"
         )
     networks = list(Network.objects.order_by("name"))
     context = {

@@ -20,6 +20,7 @@ from networks.models import (
     Evidence,
     Release,
 )
+from networks.salience import SALIENCE_LABELS
 from networks.visibility import RESTRICTED_LABEL, can_see_restricted
 
 
@@ -207,7 +208,7 @@ class CodingAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAd
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "salience":
-            choices = [(value, f"{value} – {label}") for value, label in Coding.SALIENCE_LABELS.items()]
+            choices = [(value, f"{value} – {label}") for value, label in SALIENCE_LABELS.items()]
             kwargs["widget"] = forms.Select(choices=[("", "---------"), *reversed(choices)])
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

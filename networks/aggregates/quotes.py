@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from networks.models import Coding
+from networks.salience import SALIENCE_LABELS
 
 
 def quote_rows(evidence: Iterable) -> Iterator[dict]:
@@ -27,7 +27,7 @@ def quote_rows(evidence: Iterable) -> Iterator[dict]:
             "code_name": coding.code.name,
             "code_kind": coding.code.kind,
             "salience": coding.salience,
-            "salience_label": Coding.SALIENCE_LABELS.get(coding.salience, ""),
+            "salience_label": SALIENCE_LABELS.get(coding.salience, ""),
             "outcome": coding.outcome,
             "perspective": coding.perspective,
             "perspective_label": coding.get_perspective_display(),
@@ -54,6 +54,18 @@ def agreement_counts(grid: dict) -> dict:
             if cell["cell"] and "agreement" in cell["cell"]:
                 counts[cell["cell"]["agreement"]["status"]] += 1
     return counts
+
+
+# The columns of `agreement_flat_rows`, in the order downloads give them.
+AGREEMENT_COLUMNS = [
+    "code",
+    "units",
+    "presence_alpha",
+    "salience_alpha",
+    "presence_kappa",
+    "salience_kappa",
+    "disagreements",
+]
 
 
 def agreement_flat_rows(summary: dict) -> list[dict]:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from cities.models import City
 from networks.aggregates.matrix import code_columns
 from networks.models import Code, Coding
+from networks.salience import SALIENCE_LABELS
 
 
 def cell_anchor(city_slug: str, network_slug: str, code: str) -> str:
@@ -23,7 +24,7 @@ def _grid_cell(row: dict, column: dict) -> dict:
         **column,
         "cell": cell,
         "anchor": cell_anchor(row["city"]["slug"], row["network"]["slug"], column["code"]),
-        "salience_label": Coding.SALIENCE_LABELS.get(cell["salience"], "") if cell else "",
+        "salience_label": SALIENCE_LABELS.get(cell["salience"], "") if cell else "",
         "perspective_label": Coding.Perspective(cell["perspective"]).label if cell else "",
     }
 

@@ -24,7 +24,6 @@ from networks.charts.style import (
     OUTCOME_WORDS,
     PALETTE,
     SALIENCE_COLOURS,
-    SALIENCE_NAMES,
     figure_json,
     short_label,
 )
@@ -44,7 +43,6 @@ __all__ = [
     "OUTCOME_WORDS",
     "PALETTE",
     "SALIENCE_COLOURS",
-    "SALIENCE_NAMES",
     "city_pair_figure",
     "comparison_figure",
     "engagement_figure",

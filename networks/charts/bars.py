@@ -12,10 +12,10 @@ from networks.charts.style import (
     NETWORK_SIDE,
     OUTCOME_WORDS,
     PALETTE,
-    SALIENCE_NAMES,
     base_layout,
     short_label,
 )
+from networks.salience import SALIENCE_LABELS
 
 
 def offer_and_use_figure(comparison: dict) -> go.Figure:
@@ -36,7 +36,7 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
         + (
             "not coded"
             if function["network_salience"] is None
-            else f"{function['network_salience']} ({SALIENCE_NAMES[function['network_salience']]})"
+            else f"{function['network_salience']} ({SALIENCE_LABELS[function['network_salience']]})"
         )
         for function in functions
     ]
@@ -79,16 +79,7 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
             bargap=0.25,
         )
     )
-    figure.update_xaxes(
-        range=[0, 3.4],
-        tickvals=[0, 1, 2, 3],
-        title={"text": "Salience (3 = central)", "font": {"size": 12, "color": MUTED}},
-        gridcolor=LINE,
-        automargin=True,
-        fixedrange=True,
-    )
-    figure.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
-    return figure
+    return with_salience_axis(figure)
 
 
 def engagement_figure(rows: list[dict]) -> go.Figure:
@@ -171,7 +162,7 @@ def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
                 hovertext=[
                     f"<b>{name}</b> × {cell['name']}<br>"
                     + (
-                        f"Salience {cell['cell']['salience']}: {SALIENCE_NAMES[cell['cell']['salience']]}<br>"
+                        f"Salience {cell['cell']['salience']}: {SALIENCE_LABELS[cell['cell']['salience']]}<br>"
                         f"Outcome: {OUTCOME_WORDS.get(cell['cell']['outcome'], '?')} · click to read"
                         if cell["cell"]
                         else "not coded"
@@ -191,16 +182,7 @@ def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
             margin={"l": 8, "r": 16, "t": 50, "b": 8},
         )
     )
-    figure.update_xaxes(
-        range=[0, 3.4],
-        tickvals=[0, 1, 2, 3],
-        title={"text": "Salience (3 = central)", "font": {"size": 12, "color": MUTED}},
-        gridcolor=LINE,
-        automargin=True,
-        fixedrange=True,
-    )
-    figure.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
-    return figure
+    return with_salience_axis(figure)
 
 
 def logics_figure(rows: list[dict]) -> go.Figure:
@@ -289,4 +271,18 @@ def logics_figure(rows: list[dict]) -> go.Figure:
         automargin=True,
         fixedrange=True,
     )
+    return figure
+
+
+def with_salience_axis(figure: go.Figure) -> go.Figure:
+    """`figure`, a horizontal bar chart, with salience 0..3 along it and its bars top down."""
+    figure.update_xaxes(
+        range=[0, 3.4],
+        tickvals=[0, 1, 2, 3],
+        title={"text": "Salience (3 = central)", "font": {"size": 12, "color": MUTED}},
+        gridcolor=LINE,
+        automargin=True,
+        fixedrange=True,
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
     return figure

@@ -9,10 +9,10 @@ from networks.charts.style import (
     OUTCOME_MARKS,
     OUTCOME_WORDS,
     SALIENCE_COLOURS,
-    SALIENCE_NAMES,
     base_layout,
     code_tick,
 )
+from networks.salience import SALIENCE_LABELS
 
 
 def _salience_heatmap(
@@ -170,7 +170,7 @@ def comparison_figure(grid: dict, narrow: bool = False) -> go.Figure:
                     "text": f"{salience}{OUTCOME_MARKS.get(coded['outcome'], '')}{AGREEMENT_TEXT.get(mark, '')}",
                     "hover": (
                         f"<b>{row['label']}</b> × {cell['name']}<br>"
-                        f"Salience {salience}: {SALIENCE_NAMES[salience]}<br>"
+                        f"Salience {salience}: {SALIENCE_LABELS[salience]}<br>"
                         f"Outcome: {OUTCOME_WORDS.get(coded['outcome'], coded['outcome'])}<br>"
                         + (_agreement_hover(agreement) if mark else "")
                         + f"Evidence: {n} item{'s' if n != 1 else ''} · click to read"
@@ -201,7 +201,7 @@ def portfolio_figure(grid: dict, narrow: bool = False) -> go.Figure:
                     "text": str(salience),
                     "hover": (
                         f"<b>{row['network']['name']}</b> × {cell['name']}<br>"
-                        f"Salience {salience}: {SALIENCE_NAMES[salience]} · click to read the evidence"
+                        f"Salience {salience}: {SALIENCE_LABELS[salience]} · click to read the evidence"
                     ),
                     "target": cell["anchor"],
                 }

@@ -15,7 +15,6 @@ NETWORK_SIDE = "#c2571a"
 LOGIC_INK = "#a0521d"
 # Salience 0..3, the same four colours as the salience badges in citynet.css.
 SALIENCE_COLOURS = ["#eef1f5", "#cfe0f3", "#7fb0e0", "#1f5fa8"]
-SALIENCE_NAMES = {0: "explicitly not important", 1: "minor", 2: "important", 3: "central"}
 OUTCOME_MARKS = {"met": "✓", "mixed": "±", "unmet": "✗", "unknown": "?", "": ""}
 OUTCOME_WORDS = {
     "met": "met",

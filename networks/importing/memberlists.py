@@ -21,13 +21,12 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from cities.models import City
-from networks.dates import DatePrecision, period_end, period_start
+from networks.dates import DatePrecision, parse_partial_date, period_end
 from networks.models import Membership, Network, Source
 
 REQUIRED_COLUMNS = {"city", "country_iso2", "source"}
 AMENDABLE_FIELDS = {"kind", "took_effect", "left", "note"}
 URL_PATTERN = re.compile(r"https?://\S+")
-YEAR_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 TYPE_WORDS = {
     "full": Membership.Type.FULL,
     "associate": Membership.Type.ASSOCIATE,
@@ -59,21 +58,6 @@ class LoadReport:
                 f"{model}: {self.created[model]} new, {self.updated[model]} changed, {self.unchanged[model]} unchanged"
             )
         return f"{self.network}: {self.rows} rows; " + "; ".join(parts)
-
-
-def parse_partial_date(text: str, *, end: bool) -> tuple[datetime.date, str]:
-    """'2014' -> (first or last day of 2014, 'year'); '2014-05' -> month; '2014-05-03' -> day."""
-    match = YEAR_PATTERN.match(text.strip())
-    if not match:
-        raise ValueError(f"'{text}' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = (int(part) if part else None for part in match.groups())
-    if day is not None:
-        return datetime.date(year, month, day), DatePrecision.DAY
-    if month is not None:
-        if not 1 <= month <= 12:
-            raise ValueError(f"'{text}' has no month {month}")
-        return (period_end if end else period_start)(year, month), DatePrecision.MONTH
-    return (period_end if end else period_start)(year), DatePrecision.YEAR
 
 
 def read_amendments(path: Path | None) -> dict[tuple[str, str, str], dict[str, tuple[str, str]]]:

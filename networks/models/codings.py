@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from cities.models import City
 from networks.models.sources import Source
+from networks.salience import SALIENCE_LABELS
 from networks.visibility import Reader, can_see_restricted
 
 if TYPE_CHECKING:
@@ -59,10 +60,13 @@ class CodeQuerySet(models.QuerySet):
         )
 
 
+class CodeKind(models.TextChoices):
+    FUNCTION = "function", "Network function"
+    LOGIC = "logic", "Logic of participation"
+
+
 class Code(models.Model):
-    class Kind(models.TextChoices):
-        FUNCTION = "function", "Network function"
-        LOGIC = "logic", "Logic of participation"
+    Kind = CodeKind
 
     version = models.ForeignKey(CodebookVersion, on_delete=models.PROTECT, related_name="codes")
     code = models.SlugField(max_length=50)
@@ -85,7 +89,7 @@ class Code(models.Model):
                 violation_error_message="This codebook version already has this code.",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["function", "logic"]),
+                condition=Q(kind__in=CodeKind.values),
                 name="networks_code_kind_valid",
                 violation_error_message="A code is a function or a logic.",
             ),
@@ -233,22 +237,25 @@ class CodingQuerySet(models.QuerySet):
         return self.for_export(network=network, cities=cities, reader=reader)
 
 
+class CodingOutcome(models.TextChoices):
+    MET = "met", "Met"
+    MIXED = "mixed", "Mixed"
+    UNMET = "unmet", "Unmet"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class CodingPerspective(models.TextChoices):
+    CITY = "city", "The city's informants"
+    NETWORK = "network", "The network's staff"
+    RESEARCHER = "researcher", "The researchers' analysis"
+
+
 class Coding(models.Model):
     """A code applied to a city's use of a network, or (with no city) to what a
     network as a whole says it offers."""
 
-    class Outcome(models.TextChoices):
-        MET = "met", "Met"
-        MIXED = "mixed", "Mixed"
-        UNMET = "unmet", "Unmet"
-        UNKNOWN = "unknown", "Unknown"
-
-    class Perspective(models.TextChoices):
-        CITY = "city", "The city's informants"
-        NETWORK = "network", "The network's staff"
-        RESEARCHER = "researcher", "The researchers' analysis"
-
-    SALIENCE_LABELS = {0: "explicitly not important", 1: "minor", 2: "important", 3: "central"}
+    Outcome = CodingOutcome
+    Perspective = CodingPerspective
 
     city = models.ForeignKey(
         City,
@@ -287,12 +294,12 @@ class Coding(models.Model):
                 violation_error_message="Salience runs from 0 (explicitly not important) to 3 (central).",
             ),
             models.CheckConstraint(
-                condition=Q(outcome__in=["", "met", "mixed", "unmet", "unknown"]),
+                condition=Q(outcome__in=["", *CodingOutcome.values]),
                 name="networks_coding_outcome_valid",
                 violation_error_message="Outcome must be met, mixed, unmet, unknown or empty.",
             ),
             models.CheckConstraint(
-                condition=Q(perspective__in=["city", "network", "researcher"]),
+                condition=Q(perspective__in=CodingPerspective.values),
                 name="networks_coding_perspective_valid",
                 violation_error_message="Unknown perspective.",
             ),
@@ -321,7 +328,7 @@ class Coding(models.Model):
 
     @property
     def salience_label(self) -> str:
-        return self.SALIENCE_LABELS.get(self.salience, "")
+        return SALIENCE_LABELS.get(self.salience, "")
 
 
 class EvidenceQuerySet(models.QuerySet):
@@ -412,15 +419,20 @@ def masked_evidence() -> dict[str, models.Expression]:
 PARAPHRASE_NEEDED = "Paraphrase-only evidence needs the public paraphrase that may be shown."
 
 
-class Evidence(models.Model):
-    class Kind(models.TextChoices):
-        QUOTE = "quote", "Quote"
-        PARAPHRASE = "paraphrase", "Paraphrase"
+class EvidenceKind(models.TextChoices):
+    QUOTE = "quote", "Quote"
+    PARAPHRASE = "paraphrase", "Paraphrase"
 
-    class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public quote"
-        PARAPHRASE_ONLY = "paraphrase", "Paraphrase only"
-        RESTRICTED = "restricted", "Restricted"
+
+class EvidenceVisibility(models.TextChoices):
+    PUBLIC = "public", "Public quote"
+    PARAPHRASE_ONLY = "paraphrase", "Paraphrase only"
+    RESTRICTED = "restricted", "Restricted"
+
+
+class Evidence(models.Model):
+    Kind = EvidenceKind
+    Visibility = EvidenceVisibility
 
     coding = models.ForeignKey(Coding, on_delete=models.CASCADE, related_name="evidence")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
@@ -450,7 +462,7 @@ class Evidence(models.Model):
         permissions = [("view_restricted_evidence", "Can see restricted and paraphrase-only evidence verbatim")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["quote", "paraphrase"]),
+                condition=Q(kind__in=EvidenceKind.values),
                 name="networks_evidence_kind_valid",
                 violation_error_message="Evidence is a quote or a paraphrase.",
             ),
@@ -465,7 +477,7 @@ class Evidence(models.Model):
                 violation_error_message="This coding already has this evidence from this source.",
             ),
             models.CheckConstraint(
-                condition=Q(visibility__in=["public", "paraphrase", "restricted"]),
+                condition=Q(visibility__in=EvidenceVisibility.values),
                 name="networks_evidence_visibility_valid",
                 violation_error_message="Evidence is public, paraphrase only or restricted.",
             ),

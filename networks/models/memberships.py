@@ -107,16 +107,19 @@ def iso_utc(text: str | None) -> str | None:
     return f"{date}T{time}Z"
 
 
+class MembershipType(models.TextChoices):
+    FULL = "full", "Full member"
+    ASSOCIATE = "associate", "Associate member"
+    PARTNER = "partner", "Partner"
+    OBSERVER = "observer", "Observer"
+    UNKNOWN = "unknown", "Not given by source"
+
+
 class Membership(models.Model):
     """One spell of a place's membership of a network. A place that leaves and
     rejoins has several spells."""
 
-    class Type(models.TextChoices):
-        FULL = "full", "Full member"
-        ASSOCIATE = "associate", "Associate member"
-        PARTNER = "partner", "Partner"
-        OBSERVER = "observer", "Observer"
-        UNKNOWN = "unknown", "Not given by source"
+    Type = MembershipType
 
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="memberships")
     network = models.ForeignKey("networks.Network", on_delete=models.PROTECT, related_name="memberships")
@@ -162,7 +165,7 @@ class Membership(models.Model):
                 violation_error_message="This place already has a membership spell of this network with no start date.",
             ),
             models.CheckConstraint(
-                condition=Q(type__in=["full", "associate", "partner", "observer", "unknown"]),
+                condition=Q(type__in=MembershipType.values),
                 name="networks_membership_type_valid",
                 violation_error_message="Unknown membership type.",
             ),
@@ -210,21 +213,26 @@ class ParticipationQuerySet(models.QuerySet):
         )
 
 
+class ParticipationUnitKind(models.TextChoices):
+    ADMINISTRATION = "administration", "Administrative staff or department"
+    POLITICAL = "political", "Politicians"
+    ROLE = "role", "A named role"
+
+
+class ParticipationInvolvement(models.TextChoices):
+    LEADING = "leading", "Leading"
+    REGULAR = "regular", "Regular"
+    OCCASIONAL = "occasional", "Now and then"
+    RARE = "rare", "Rarely"
+    UNKNOWN = "unknown", "Not stated"
+
+
 class Participation(models.Model):
     """Which unit of a city's administration (a department, a political body, a
     role) takes part in a network or one of its sub-networks, and how much."""
 
-    class UnitKind(models.TextChoices):
-        ADMINISTRATION = "administration", "Administrative staff or department"
-        POLITICAL = "political", "Politicians"
-        ROLE = "role", "A named role"
-
-    class Involvement(models.TextChoices):
-        LEADING = "leading", "Leading"
-        REGULAR = "regular", "Regular"
-        OCCASIONAL = "occasional", "Now and then"
-        RARE = "rare", "Rarely"
-        UNKNOWN = "unknown", "Not stated"
+    UnitKind = ParticipationUnitKind
+    Involvement = ParticipationInvolvement
 
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="participations")
     network = models.ForeignKey("networks.Network", on_delete=models.PROTECT, related_name="participations")
@@ -257,12 +265,12 @@ class Participation(models.Model):
                 violation_error_message="This unit's participation is already recorded.",
             ),
             models.CheckConstraint(
-                condition=Q(unit_kind__in=["administration", "political", "role"]),
+                condition=Q(unit_kind__in=ParticipationUnitKind.values),
                 name="networks_participation_unit_kind_valid",
                 violation_error_message="Unknown kind of unit.",
             ),
             models.CheckConstraint(
-                condition=Q(involvement__in=["leading", "regular", "occasional", "rare", "unknown"]),
+                condition=Q(involvement__in=ParticipationInvolvement.values),
                 name="networks_participation_involvement_valid",
                 violation_error_message="Unknown involvement.",
             ),

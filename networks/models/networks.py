@@ -93,15 +93,20 @@ class NetworkQuerySet(models.QuerySet):
         return self.for_list().prefetch_related("themes", "regional_offices")
 
 
-class Network(models.Model):
-    class Scope(models.TextChoices):
-        GLOBAL = "global", "Global"
-        REGIONAL = "regional", "Regional"
-        NATIONAL = "national", "National"
+class NetworkScope(models.TextChoices):
+    GLOBAL = "global", "Global"
+    REGIONAL = "regional", "Regional"
+    NATIONAL = "national", "National"
 
-    class Focus(models.TextChoices):
-        GENERAL = "general", "General portfolio"
-        SPECIALISED = "specialised", "Specialised"
+
+class NetworkFocus(models.TextChoices):
+    GENERAL = "general", "General portfolio"
+    SPECIALISED = "specialised", "Specialised"
+
+
+class Network(models.Model):
+    Scope = NetworkScope
+    Focus = NetworkFocus
 
     name = models.CharField(max_length=200, unique=True)
     acronym = models.CharField(max_length=30, blank=True)
@@ -151,12 +156,12 @@ class Network(models.Model):
                 violation_error_message="A network cannot end before it was founded.",
             ),
             models.CheckConstraint(
-                condition=Q(scope__in=["global", "regional", "national"]),
+                condition=Q(scope__in=NetworkScope.values),
                 name="networks_network_scope_valid",
                 violation_error_message="Unknown scope.",
             ),
             models.CheckConstraint(
-                condition=Q(focus__in=["general", "specialised"]),
+                condition=Q(focus__in=NetworkFocus.values),
                 name="networks_network_focus_valid",
                 violation_error_message="Unknown focus.",
             ),
@@ -174,18 +179,21 @@ class Network(models.Model):
         return reverse("networks:network_detail", args=[self.slug])
 
 
+class SubNetworkKind(models.TextChoices):
+    FORUM = "forum", "Thematic forum"
+    WORKING_GROUP = "working_group", "Working group"
+    PLATFORM = "platform", "Platform"
+    OFFICE = "office", "Office"
+    PROJECT = "project", "Project"
+    COMMITTEE = "committee", "Committee"
+    OTHER = "other", "Other"
+
+
 class SubNetwork(models.Model):
     """A part of a network where work happens: a thematic forum, a working group,
     a platform, an office or a project."""
 
-    class Kind(models.TextChoices):
-        FORUM = "forum", "Thematic forum"
-        WORKING_GROUP = "working_group", "Working group"
-        PLATFORM = "platform", "Platform"
-        OFFICE = "office", "Office"
-        PROJECT = "project", "Project"
-        COMMITTEE = "committee", "Committee"
-        OTHER = "other", "Other"
+    Kind = SubNetworkKind
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="subnetworks")
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
@@ -210,7 +218,7 @@ class SubNetwork(models.Model):
                 violation_error_message="A sub-network cannot be its own parent.",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["forum", "working_group", "platform", "office", "project", "committee", "other"]),
+                condition=Q(kind__in=SubNetworkKind.values),
                 name="networks_subnetwork_kind_valid",
                 violation_error_message="Unknown kind of sub-network.",
             ),

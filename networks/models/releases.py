@@ -13,7 +13,7 @@ class ReleaseQuerySet(models.QuerySet):
 
 
 class Release(models.Model):
-    """A frozen, citable snapshot of the data; networks/research/releases.py builds its files."""
+    """A frozen, citable snapshot of the data; networks/research/releases/ builds its files."""
 
     label = models.CharField(
         max_length=64,

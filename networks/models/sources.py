@@ -11,16 +11,19 @@ class SourceQuerySet(models.QuerySet):
         return [f"Study: {citation}" for citation in citations]
 
 
+class SourceKind(models.TextChoices):
+    STUDY = "study", "Study"
+    INTERVIEW = "interview", "Interview"
+    DOCUMENT = "document", "Document"
+    WEBPAGE = "webpage", "Web page"
+    DATASET = "dataset", "Data set or member list"
+
+
 class Source(models.Model):
     """Where a fact or a code comes from: an interview, a document, a web page, a
     data set or the study itself. Interviews point to the study that reports them."""
 
-    class Kind(models.TextChoices):
-        STUDY = "study", "Study"
-        INTERVIEW = "interview", "Interview"
-        DOCUMENT = "document", "Document"
-        WEBPAGE = "webpage", "Web page"
-        DATASET = "dataset", "Data set or member list"
+    Kind = SourceKind
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     label = models.CharField(
@@ -49,7 +52,7 @@ class Source(models.Model):
         ordering = ["kind", "interview_number", "label"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["study", "interview", "document", "webpage", "dataset"]),
+                condition=Q(kind__in=SourceKind.values),
                 name="networks_source_kind_valid",
                 violation_error_message="Unknown kind of source.",
             ),

@@ -36,8 +36,9 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import combinations
 
+from networks.salience import SALIENCE_LABELS
+
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
-SALIENCE_LABELS = {0: "explicitly not important", 1: "minor", 2: "important", 3: "central"}
 
 
 # --- The statistics ------------------------------------------------------------------

@@ -7,7 +7,6 @@ import io
 import pytest
 
 from networks import aggregates
-from networks.api.matrix import MATRIX_COLUMNS
 from networks.importing.study import study_load
 from networks.models import Code, Coding, Membership, Network
 from networks.research import agreement
@@ -101,7 +100,7 @@ def test_matrix_csv_has_one_row_per_filled_cell(client, study):
     rows = list(csv.DictReader(io.StringIO("".join(line for line in text.splitlines(True) if line[0] != "#"))))
     json_matrix = client.get("/api/v1/matrix/?network=eurocities&city=oslo").json()
     expected = aggregates.matrix_flat_rows(json_matrix)
-    assert list(rows[0]) == MATRIX_COLUMNS == list(expected[0])
+    assert list(rows[0]) == aggregates.MATRIX_COLUMNS == list(expected[0])
     assert [row["code"] for row in rows] == [row["code"] for row in expected]
     assert {row["code"]: row["salience"] for row in rows}["representation"] == "3"
     assert "Study: Solveig" in text

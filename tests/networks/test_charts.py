@@ -382,7 +382,7 @@ def test_figure_json_is_plain_json_with_our_fonts_and_no_plotly_template():
 
 
 def test_vendored_plotly_js_is_the_one_shipped_with_the_installed_plotly():
-    # Found, not imported: plotly is imported by networks/charts.py only.
+    # Found, not imported: plotly is imported by networks/charts/ only.
     shipped = Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
     vendored = STATIC / "js" / "plotly.min.js"
     version = re.compile(rb"plotly\.js v(\d+\.\d+\.\d+)")

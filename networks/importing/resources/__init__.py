@@ -10,7 +10,6 @@ from networks.importing.resources.common import (
     LIST_SEPARATOR,
     SourceIndex,
     chunks,
-    partial_date_text,
     read_partial_date,
 )
 from networks.importing.resources.memberships import MembershipResource, read_membership_type
@@ -25,7 +24,6 @@ __all__ = [
     "NetworkResource",
     "SourceIndex",
     "chunks",
-    "partial_date_text",
     "read_membership_type",
     "read_partial_date",
 ]

@@ -1,25 +1,11 @@
-"""What the networks app's import-export resources share: partial dates in cells, sources looked up
-by citation, rows in chunks."""
-
-import datetime
+"""What the networks app's import-export resources share: partial dates read from cells (parsing
+and writing them is networks/dates.py), sources looked up by citation, rows in chunks."""
 
 from citynet.importing import RowReader
-from networks.dates import DatePrecision
-from networks.importing.memberlists import parse_partial_date
+from networks.dates import DatePrecision, parse_partial_date
 from networks.models import Source
 
 LIST_SEPARATOR = ";"
-
-
-def partial_date_text(value: datetime.date | None, precision: str) -> str:
-    """A date as precisely as it is known, in the form files use: '2013', '2013-12', '2013-12-03'."""
-    if value is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return str(value.year)
-    if precision == DatePrecision.MONTH:
-        return value.strftime("%Y-%m")
-    return value.isoformat()
 
 
 def read_partial_date(reader: RowReader, column: str, *, end: bool, text: str | None = None):

@@ -8,9 +8,9 @@ from import_export.fields import Field
 from cities.models import City
 from cities.resources import PLACE_ERROR_COLUMNS, CityIndex, fill_population_source, read_place
 from citynet.importing import CitynetResource, ImportFileError, ParsedRow, RowReader, cell_text
-from networks.dates import DatePrecision, period_end
+from networks.dates import DatePrecision, partial_date_text, period_end
 from networks.importing.memberlists import TYPE_WORDS, URL_PATTERN
-from networks.importing.resources.common import SourceIndex, partial_date_text, read_partial_date
+from networks.importing.resources.common import SourceIndex, read_partial_date
 from networks.models import Membership, Network, Source
 
 # --- memberships ----------------------------------------------------------------------
