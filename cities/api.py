@@ -1,7 +1,6 @@
 """The REST API, version 1: member places (cities) and a city's network portfolio."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,7 +12,6 @@ from citynet.downloads import csv_response
 from networks import aggregates, filters
 from networks.api.base import ApiViewSet, api_citation, resource_schema
 from networks.api.shapes import PortfolioSerializer
-from networks.api.viewsets import serializer_fields
 from networks.models import Code, Coding, Membership
 from networks.research.citations import attribution_lines
 from networks.selectors import CODING_NOTE, cities_for_list, evidence_sources, studies_attribution
@@ -39,52 +37,6 @@ def portfolio_rows(city: City, portfolio: dict) -> list[dict]:
     ]
 
 
-# CitySerializer's fields, in order: what city_data() writes.
-CITY_FIELDS = [
-    "slug",
-    "name",
-    "country",
-    "country_name",
-    "kind",
-    "latitude",
-    "longitude",
-    "coordinates_note",
-    "population",
-    "population_source",
-    "geonames_id",
-    "geonames_name",
-    "geonames_note",
-    "wikidata_id",
-    "n_memberships",
-    "created_at",
-    "updated_at",
-]
-DATETIME = serializers.DateTimeField()
-
-
-def city_data(city: City) -> dict:
-    """A place from `networks.selectors.cities_for_list()` as `CitySerializer` represents it."""
-    return {
-        "slug": city.slug,
-        "name": city.name,
-        "country": city.country,
-        "country_name": city.country_name,
-        "kind": city.kind,
-        "latitude": city.latitude,
-        "longitude": city.longitude,
-        "coordinates_note": city.coordinates_note,
-        "population": city.population,
-        "population_source": city.population_source,
-        "geonames_id": city.geonames_id,
-        "geonames_name": city.geonames_name,
-        "geonames_note": city.geonames_note,
-        "wikidata_id": city.wikidata_id,
-        "n_memberships": city.n_memberships,
-        "created_at": DATETIME.to_representation(city.created_at),
-        "updated_at": DATETIME.to_representation(city.updated_at),
-    }
-
-
 @resource_schema("member places", "member place", "slug")
 class CityViewSet(ApiViewSet):
     """Member places of city networks: cities, metropolitan bodies, groupings and districts,
@@ -102,13 +54,6 @@ class CityViewSet(ApiViewSet):
 
     def get_queryset(self):
         return cities_for_list()
-
-    def page_data(self, page: list[City]) -> list[dict]:
-        # Written directly, as CitySerializer would (tests/cities/test_api.py compares): DRF's
-        # per-field machinery costs a third of a page's time.
-        if serializer_fields(self.serializer_class) != CITY_FIELDS:
-            return super().page_data(page)
-        return [city_data(city) for city in page]
 
     @extend_schema(
         summary="A city's network portfolio",

@@ -12,8 +12,9 @@ from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.api import FreesResponseAfterDispatch, IsStaffOrReadOnly
 from citynet.downloads import CSVRenderer, csv_response
 from networks import aggregates
+from networks.aggregates.quotes import AGREEMENT_COLUMNS
 from networks.api.base import ApiAutoSchema, api_citation
-from networks.api.shapes import AgreementQuerySerializer, AgreementSerializer, MatrixQuerySerializer, MatrixSerializer
+from networks.api.shapes import AgreementSerializer, MatrixQuerySerializer, MatrixSerializer, NetworkQuerySerializer
 from networks.models import (
     Code,
     Coding,
@@ -24,31 +25,25 @@ from networks.research.citations import attribution_lines
 from networks.selectors import CODING_NOTE, agreed_matrix, evidence_sources, studies_attribution
 from networks.visibility import cached_for_public_readers
 
-MATRIX_COLUMNS = aggregates.MATRIX_COLUMNS
-AGREEMENT_COLUMNS = [
-    "code",
-    "units",
-    "presence_alpha",
-    "salience_alpha",
-    "presence_kappa",
-    "salience_kappa",
-    "disagreements",
-]
 
-
-class MatrixView(FreesResponseAfterDispatch, GenericAPIView):
-    """The study's central table as data: for one network (or all), the city × code matrix.
-
-    Each cell gives the salience (0-3), the outcome, the evidence count and the evidence
-    itself (id, quote or paraphrase, citation); a cell is null where the code was not
-    applied. Each cell's `agreement` marks it single-coded, or coded by several coders who
-    agree (same salience and outcome) or disagree. In CSV, one row per filled cell."""
+class AggregateView(FreesResponseAfterDispatch, GenericAPIView):
+    """An aggregate of the API: read by anyone, in JSON or CSV, whole (not paginated), with the
+    API's documented errors; its query is a serializer of its own."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     permission_classes = [IsStaffOrReadOnly]
     pagination_class = None
     filter_backends: list = []
     schema = ApiAutoSchema()
+
+
+class MatrixView(AggregateView):
+    """The study's central table as data: for one network (or all), the city × code matrix.
+
+    Each cell gives the salience (0-3), the outcome, the evidence count and the evidence
+    itself (id, quote or paraphrase, citation); a cell is null where the code was not
+    applied. Each cell's `agreement` marks it single-coded, or coded by several coders who
+    agree (same salience and outcome) or disagree. In CSV, one row per filled cell."""
 
     @extend_schema(
         summary="The city × code comparison matrix",
@@ -63,7 +58,7 @@ class MatrixView(FreesResponseAfterDispatch, GenericAPIView):
         renderer = request.accepted_renderer
         if getattr(renderer, "format", None) == "json":
             # Rendered once and reused while the data are unchanged (citynet.caching): the
-            # matrix of a 10,000-member network takes seconds to build and is ~30 MB of JSON.
+            # matrix of a network with thousands of members is costly to build and megabytes of JSON.
             def build() -> HttpResponse:
                 body = renderer.render(
                     self.matrix_data(request, network, cities), request.accepted_media_type, self.get_renderer_context()
@@ -75,7 +70,7 @@ class MatrixView(FreesResponseAfterDispatch, GenericAPIView):
             matrix, attribution = self.matrix(request, network, cities)
             comments = attribution_lines("comparison matrix", request.build_absolute_uri(), attribution)
             rows = aggregates.matrix_flat_rows(matrix)
-            return csv_response(rows, columns=MATRIX_COLUMNS, comments=comments, filename="matrix")
+            return csv_response(rows, columns=aggregates.MATRIX_COLUMNS, comments=comments, filename="matrix")
         return Response(self.matrix_data(request, network, cities))
 
     def matrix(self, request, network: Network | None, cities: list[str]) -> tuple[dict, list[str]]:
@@ -98,26 +93,20 @@ class MatrixView(FreesResponseAfterDispatch, GenericAPIView):
         }
 
 
-class AgreementView(FreesResponseAfterDispatch, GenericAPIView):
+class AgreementView(AggregateView):
     """Inter-coder agreement among the codings of one network (or all): Cohen's kappa and
     Krippendorff's alpha overall and per code, for presence and salience, and every unit
     where coders differ with their codings side by side (definitions: networks/research/agreement.py).
     In CSV, one row per code."""
 
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    permission_classes = [IsStaffOrReadOnly]
-    pagination_class = None
-    filter_backends: list = []
-    schema = ApiAutoSchema()
-
     @extend_schema(
         summary="Agreement between coders",
-        parameters=[AgreementQuerySerializer],
+        parameters=[NetworkQuerySerializer],
         responses=AgreementSerializer,
         tags=["agreement"],
     )
     def get(self, request):
-        query = AgreementQuerySerializer(data=request.query_params)
+        query = NetworkQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         network = query.validated_data.get("network")
         codings = Coding.objects.for_agreement(network, reader=request.user)

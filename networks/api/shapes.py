@@ -105,13 +105,18 @@ class MatrixSerializer(serializers.Serializer):
     citation = CitationSerializer()
 
 
-class MatrixQuerySerializer(serializers.Serializer):
+class NetworkQuerySerializer(serializers.Serializer):
+    """An aggregate's query: one network (its slug), or every network."""
+
     network = NaturalKeyField(
         slug_field="slug",
         queryset=Network.objects.all(),
         required=False,
         help_text="Network slug, e.g. `eurocities`; leave out for every network.",
     )
+
+
+class MatrixQuerySerializer(NetworkQuerySerializer):
     city = serializers.ListField(
         child=serializers.SlugField(max_length=220),
         required=False,
@@ -152,15 +157,6 @@ class PortfolioSerializer(serializers.Serializer):
     gaps = serializers.ListField(child=serializers.CharField(), help_text="Function codes no network serves.")
     attribution = serializers.ListField(child=serializers.CharField())
     citation = CitationSerializer()
-
-
-class AgreementQuerySerializer(serializers.Serializer):
-    network = NaturalKeyField(
-        slug_field="slug",
-        queryset=Network.objects.all(),
-        required=False,
-        help_text="Network slug, e.g. `eurocities`; leave out for every network.",
-    )
 
 
 class CoderPairSerializer(serializers.Serializer):

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
-from collections.abc import Iterator
-
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import serializers
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.api import READ_ONLY_METHODS, SLUG_PATTERN, ApiSearchFilter
-from citynet.downloads import FORMULA_PREFIXES, csv_lines, in_blocks
+from citynet.downloads import csv_response
 from networks import aggregates, filters
-from networks.api.base import DATETIME, ApiViewSet, VersionCheckedViewSet, resource_schema
+from networks.api.base import ApiViewSet, VersionCheckedViewSet, resource_schema
 from networks.api.serializers import (
     CodeSerializer,
     CodingSerializer,
@@ -29,7 +24,6 @@ from networks.api.serializers import (
     SourceSerializer,
     SubNetworkSerializer,
 )
-from networks.dates import spell_period
 from networks.models import (
     Code,
     Coding,
@@ -41,7 +35,6 @@ from networks.models import (
     Release,
     Source,
     SubNetwork,
-    iso_utc,
 )
 from networks.research.citations import attribution_lines
 from networks.selectors import CODING_NOTE, evidence_sources
@@ -113,162 +106,14 @@ class MembershipViewSet(VersionCheckedViewSet):
     def get_queryset(self):
         return Membership.objects.for_list()
 
-    def page_data(self, page: list[Membership]) -> list[dict]:
-        # DRF spends ~0.1 ms a spell on 23 fields, a third of a page's time: the page is
-        # written directly, as the serializer would (tests/networks/test_api_queries.py compares).
-        if serializer_fields(self.serializer_class) != MEMBERSHIP_COLUMNS:
-            return super().page_data(page)
-        return [membership_data(spell) for spell in page]
-
     def csv_download(self, queryset: QuerySet):
+        if settings.TIME_ZONE != "UTC":  # the fast writer copies the database's UTC timestamps
+            return super().csv_download(queryset)
         serializer = self.get_serializer()
         columns = self.csv_columns(serializer)
-        if columns != MEMBERSHIP_COLUMNS or settings.TIME_ZONE != "UTC":
-            return super().csv_download(queryset)
-        # The serializer takes ~100 µs a row: fine for a page of 50, minutes for every spell. The
-        # export writes the same cells from plain values (tests/networks/test_api_csv.py compares).
         comments = attribution_lines(self.resource, self.request.build_absolute_uri(), self.attribution(queryset))
-        head = csv_lines([], columns=columns, comments=comments)
-        networks = Network.objects.filter(pk__in=queryset.values("network")).values_list("pk", "slug", "name")
-        sources = Source.objects.filter(pk__in=queryset.values("source")).values_list("pk", "label", "citation", "url")
-        body = membership_csv_blocks(
-            queryset.for_export().iterator(chunk_size=2000),
-            networks={pk: f"{safe(slug)},{safe(name)}" for pk, slug, name in networks},
-            sources={
-                pk: f"{pk},{safe(label or citation[:80])},{safe(citation)},{safe(url)}"
-                for pk, label, citation, url in sources
-            },
-        )
-        response = StreamingHttpResponse(itertools.chain(in_blocks(head), body), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="citynet-{self.resource}.csv"'
-        return response
-
-
-# MembershipSerializer's fields, in order: what membership_csv_blocks() writes.
-MEMBERSHIP_COLUMNS = [
-    "id",
-    "city",
-    "city_name",
-    "country",
-    "city_kind",
-    "network",
-    "network_name",
-    "type",
-    "joined",
-    "joined_precision",
-    "left",
-    "left_precision",
-    "period",
-    "application_round",
-    "took_effect",
-    "listed_on",
-    "source",
-    "source_label",
-    "source_citation",
-    "source_url",
-    "note",
-    "created_at",
-    "updated_at",
-]
-
-
-@functools.cache
-def serializer_fields(serializer_class) -> list[str]:
-    """The names of a serializer's fields, in order (built once: it takes a millisecond)."""
-    return list(serializer_class().fields)
-
-
-DATE = serializers.DateField()
-
-
-def membership_data(spell: Membership) -> dict:
-    """A spell (with city, network and source) as `MembershipSerializer` represents it."""
-    city, network, source = spell.city, spell.network, spell.source
-    return {
-        "id": spell.pk,
-        "city": city.slug,
-        "city_name": city.name,
-        "country": city.country,
-        "city_kind": city.kind,
-        "network": network.slug,
-        "network_name": network.name,
-        "type": spell.type,
-        "joined": DATE.to_representation(spell.joined) if spell.joined else None,
-        "joined_precision": spell.joined_precision,
-        "left": DATE.to_representation(spell.left) if spell.left else None,
-        "left_precision": spell.left_precision,
-        "period": spell.period,
-        "application_round": spell.application_round,
-        "took_effect": spell.took_effect,
-        "listed_on": DATE.to_representation(spell.listed_on) if spell.listed_on else None,
-        "source": spell.source_id,
-        "source_label": str(source),
-        "source_citation": source.citation,
-        "source_url": source.url,
-        "note": spell.note,
-        "created_at": DATETIME.to_representation(spell.created_at),
-        "updated_at": DATETIME.to_representation(spell.updated_at),
-    }
-
-
-def quoted(value: str) -> str:
-    """A text cell as csv_lines() writes it: quoted (QUOTE_NONNUMERIC), inner quotes doubled."""
-    return '"' + value.replace('"', '""') + '"'
-
-
-def safe(value: str | None) -> str:
-    """A text cell that may be missing or look like a formula, as csv_lines() writes it."""
-    if not value:
-        return '""'
-    return quoted("'" + value if value.startswith(FORMULA_PREFIXES) else value)
-
-
-def membership_csv_blocks(spells, networks: dict[int, str], sources: dict[int, str]) -> Iterator[bytes]:
-    """`Membership.objects.for_export()` tuples as the CSV lines `csv_lines()` writes for
-    MembershipSerializer's data (same cells, same quoting: tests compare), 1,000 at a time.
-
-    A line is joined from pieces: `networks` and `sources` hold each network's and source's
-    cells, written once (`{id: 'slug,name'}`, `{id: 'id,label,citation,url'}`), a place's cells
-    are written once too; dates, enumerations and timestamps hold no quote and are quoted as
-    they are; only free text goes through `safe()`."""
-    places: dict[str, str] = {}
-    block: list[str] = []
-    for (
-        pk,
-        city,
-        city_name,
-        country,
-        city_kind,
-        network,
-        type_,
-        joined,
-        joined_precision,
-        left,
-        left_precision,
-        application_round,
-        took_effect,
-        listed_on,
-        source,
-        note,
-        created_at,
-        updated_at,
-    ) in spells:
-        place = places.get(city)
-        if place is None:
-            place = places[city] = ",".join(map(safe, (city, city_name, country, city_kind)))
-        period = safe(spell_period(joined, joined_precision, left, left_precision, took_effect))
-        round_ = '""' if application_round is None else application_round
-        block.append(
-            f'{pk},{place},{networks[network]},"{type_}","{joined.isoformat() if joined else ""}",'
-            f'"{joined_precision}","{left.isoformat() if left else ""}","{left_precision}",{period},{round_},'
-            f'"{"true" if took_effect else "false"}","{listed_on.isoformat() if listed_on else ""}",'
-            f'{sources[source]},{safe(note)},"{iso_utc(created_at) or ""}","{iso_utc(updated_at) or ""}"\r\n'
-        )
-        if len(block) == 1000:
-            yield "".join(block).encode("utf-8")
-            block = []
-    if block:
-        yield "".join(block).encode("utf-8")
+        lines = serializer.csv_text(queryset, columns)
+        return csv_response([], columns=columns, comments=comments, filename=self.resource, lines=lines)
 
 
 @resource_schema("sub-networks", "sub-network", "id")

@@ -111,7 +111,8 @@ def test_portfolio_of_an_unknown_city_is_404(client):
 
 
 def test_city_pages_are_what_the_serializer_gives(client):
-    """The places' list writes its page without DRF's per-field machinery; the JSON is the same."""
+    """CitySerializer writes a place without DRF's per-field machinery; the JSON is what DRF's
+    fields give, in the order of Meta.fields."""
     from cities.serializers import CitySerializer
 
     CityFactory(name="Oslo", latitude=None, longitude=None, population=None, geonames_id=None, wikidata_id="Q585")
@@ -119,4 +120,9 @@ def test_city_pages_are_what_the_serializer_gives(client):
     MembershipFactory(city=CityFactory(name="Vejle", country="DK"))
     results = client.get("/api/v1/cities/").json()["results"]
     places = cities_for_list().order_by("name", "country", "pk")
-    assert results == [dict(CitySerializer(place).data) for place in places]
+    serializer = CitySerializer()
+    generic = [super(CitySerializer, serializer).to_representation(place) for place in places]
+    assert results == [serializer.to_representation(place) for place in places] == generic
+    assert all(list(result) == CitySerializer.Meta.fields for result in results)
+    detail = client.get(f"/api/v1/cities/{places[0].slug}/").json()
+    assert detail == generic[0] and list(detail) == list(generic[0])

@@ -9,16 +9,13 @@ import pytest
 from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.downloads import csv_lines, neutralise
 from tests.factories import (
+    API_RESOURCES,
     CityFactory,
-    CodeFactory,
     CodingFactory,
-    EngagementObservationFactory,
     EvidenceFactory,
     MembershipFactory,
     NetworkFactory,
-    ParticipationFactory,
     SourceFactory,
-    SubNetworkFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,18 +52,7 @@ def as_csv_text(value) -> str:
 
 
 @pytest.mark.parametrize(
-    ("resource", "factory"),
-    [
-        ("cities", CityFactory),
-        ("networks", NetworkFactory),
-        ("memberships", MembershipFactory),
-        ("subnetworks", SubNetworkFactory),
-        ("participations", ParticipationFactory),
-        ("codes", CodeFactory),
-        ("sources", SourceFactory),
-        ("codings", CodingFactory),
-        ("engagement", EngagementObservationFactory),
-    ],
+    ("resource", "factory"), [(resource, factory) for resource, (factory, _) in API_RESOURCES.items()]
 )
 def test_every_csv_has_the_same_rows_and_values_as_all_json_pages(client, resource, factory):
     factory.create_batch(5)
@@ -109,17 +95,7 @@ def test_accept_header_asks_for_csv(client):
 
 @pytest.mark.parametrize(
     ("url", "factory", "first_column"),
-    [
-        ("/api/v1/cities/", CityFactory, "slug"),
-        ("/api/v1/networks/", NetworkFactory, "slug"),
-        ("/api/v1/memberships/", MembershipFactory, "id"),
-        ("/api/v1/subnetworks/", SubNetworkFactory, "id"),
-        ("/api/v1/participations/", ParticipationFactory, "id"),
-        ("/api/v1/codes/", CodeFactory, "code"),
-        ("/api/v1/sources/", SourceFactory, "id"),
-        ("/api/v1/codings/", CodingFactory, "id"),
-        ("/api/v1/engagement/", EngagementObservationFactory, "id"),
-    ],
+    [(f"/api/v1/{resource}/", factory, key) for resource, (factory, key) in API_RESOURCES.items()],
 )
 def test_every_list_downloads_as_csv_with_the_json_field_names(client, url, factory, first_column):
     factory.create_batch(2)
@@ -208,10 +184,10 @@ def test_unknown_format_is_404(client):
 
 
 def test_membership_export_writes_what_the_serializer_would(client):
-    """The spells' CSV is written from plain values for speed; its lines are the ones the
-    generic path (serializer, then csv_lines) writes, awkward values included."""
+    """The spells' CSV is written from plain values for speed (MembershipSerializer.csv_text);
+    its lines are the ones the generic path (DRF's fields, then csv_lines) writes, awkward
+    values included."""
     from networks.api.serializers import MembershipSerializer
-    from networks.api.viewsets import MEMBERSHIP_COLUMNS
     from networks.models import Membership
 
     awkward = SourceFactory(label="", citation='=HYPERLINK("x") "Quoted", ' + "cut at eighty characters " * 4)
@@ -223,10 +199,26 @@ def test_membership_export_writes_what_the_serializer_would(client):
     lines = b"".join(response.streaming_content).decode("utf-8").split("\r\n")
     serializer = MembershipSerializer()
     columns = [name for name, field in serializer.fields.items() if not field.write_only]
-    assert columns == MEMBERSHIP_COLUMNS
+    assert columns == MembershipSerializer.Meta.fields
     spells = Membership.objects.for_list().order_by("network__name", "city__name", "joined", "pk")
-    expected = "".join(csv_lines((serializer.to_representation(spell) for spell in spells), columns, [])).split("\r\n")
+    generic = (super(MembershipSerializer, serializer).to_representation(spell) for spell in spells)
+    expected = "".join(csv_lines(generic, columns, [])).split("\r\n")
     assert [line for line in lines if not line.startswith("# ")] == expected
+
+
+def test_membership_export_writes_the_columns_it_is_given(client):
+    """The fast writer's columns come from the serializer: any of its fields, in any order."""
+    from networks.api.serializers import MembershipSerializer
+    from networks.models import Membership
+
+    MembershipFactory(note='=1+1 "a"', application_round=2)
+    MembershipFactory(joined=None, took_effect=False)
+    serializer = MembershipSerializer()
+    columns = ["note", "period", "id", "source_url", "took_effect", "application_round", "network_name"]
+    spells = Membership.objects.for_list().order_by("pk")
+    fast = "".join(MembershipSerializer.csv_text(spells, columns))
+    generic = (super(MembershipSerializer, serializer).to_representation(spell) for spell in spells)
+    assert fast == "".join(csv_lines(generic, columns, [])).split("\r\n", 1)[1]
 
 
 def test_membership_export_streams_in_blocks_not_a_write_per_row(client):

@@ -9,6 +9,7 @@ from cities.models import City
 from networks.api import viewsets as api
 from networks.models import Coding
 from tests.factories import (
+    API_RESOURCES,
     CityFactory,
     CodeFactory,
     CodingFactory,
@@ -57,15 +58,7 @@ def test_api_root_is_browsable(client):
 @pytest.mark.parametrize(
     ("url", "factory"),
     [
-        ("/api/v1/cities/", CityFactory),
-        ("/api/v1/networks/", NetworkFactory),
-        ("/api/v1/memberships/", MembershipFactory),
-        ("/api/v1/subnetworks/", SubNetworkFactory),
-        ("/api/v1/participations/", ParticipationFactory),
-        ("/api/v1/codes/", CodeFactory),
-        ("/api/v1/sources/", SourceFactory),
-        ("/api/v1/codings/", CodingFactory),
-        ("/api/v1/engagement/", EngagementObservationFactory),
+        *[(f"/api/v1/{resource}/", factory) for resource, (factory, _) in API_RESOURCES.items()],
         ("/api/v1/evidence/", EvidenceFactory),
     ],
 )
@@ -228,18 +221,7 @@ def test_an_address_without_its_trailing_slash_still_redirects(client):
 
 
 @pytest.mark.parametrize(
-    ("resource", "factory", "key"),
-    [
-        ("cities", CityFactory, "slug"),
-        ("networks", NetworkFactory, "slug"),
-        ("memberships", MembershipFactory, "pk"),
-        ("subnetworks", SubNetworkFactory, "pk"),
-        ("participations", ParticipationFactory, "pk"),
-        ("codes", CodeFactory, "code"),
-        ("sources", SourceFactory, "pk"),
-        ("codings", CodingFactory, "pk"),
-        ("engagement", EngagementObservationFactory, "pk"),
-    ],
+    ("resource", "factory", "key"), [(resource, factory, key) for resource, (factory, key) in API_RESOURCES.items()]
 )
 def test_gets_each_resource_by_its_key(client, resource, factory, key):
     obj = factory()
@@ -276,7 +258,8 @@ def test_counts_each_resource_by_each_dimension(client, resource, dimension):
 
 
 def test_membership_pages_are_what_the_serializer_gives(client):
-    """The spells' list writes its page without DRF's per-field machinery; the JSON is the same."""
+    """MembershipSerializer writes a spell without DRF's per-field machinery; the JSON is what
+    DRF's fields give, in the order of Meta.fields."""
     from networks.api.serializers import MembershipSerializer
     from networks.models import Membership
 
@@ -286,4 +269,9 @@ def test_membership_pages_are_what_the_serializer_gives(client):
     MembershipFactory(left=datetime.date(2019, 12, 31), left_precision="year", type="observer")
     results = client.get("/api/v1/memberships/").json()["results"]
     spells = Membership.objects.for_list().order_by("network__name", "city__name", "joined", "pk")
-    assert results == [dict(MembershipSerializer(spell).data) for spell in spells]
+    serializer = MembershipSerializer()
+    generic = [super(MembershipSerializer, serializer).to_representation(spell) for spell in spells]
+    assert results == [serializer.to_representation(spell) for spell in spells] == generic
+    assert all(list(result) == MembershipSerializer.Meta.fields for result in results)
+    detail = client.get(f"/api/v1/memberships/{spells[0].pk}/").json()
+    assert detail == generic[0] and list(detail) == list(generic[0])

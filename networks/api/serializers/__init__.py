@@ -1,0 +1,56 @@
+"""Serializers of the REST API (v1): its resources and their writes (the aggregates' shapes: `shapes`).
+
+Related objects are named by their natural key (city and network slugs, code, coder name)
+and come with their display names (`city_name`, `network_name`), all read through
+`select_related`, so a serializer never queries. Every write runs the model's
+`full_clean()`, because DRF never runs a model's CheckConstraints or `clean()`."""
+
+from networks.api.serializers.codings import (
+    SHOWN_TEXT_HELP,
+    CodeSerializer,
+    CodingSerializer,
+    EvidenceSerializer,
+    QuoteSerializer,
+    ReleaseSerializer,
+)
+from networks.api.serializers.fields import (
+    DATE,
+    DATETIME,
+    CleanModelSerializer,
+    NaturalKeyField,
+    city_slug_field,
+    model_errors,
+    network_slug_field,
+    version_field,
+)
+from networks.api.serializers.networks import (
+    EngagementObservationSerializer,
+    MembershipSerializer,
+    NetworkSerializer,
+    ParticipationSerializer,
+    SourceSerializer,
+    SubNetworkSerializer,
+)
+
+__all__ = [
+    "CleanModelSerializer",
+    "CodeSerializer",
+    "CodingSerializer",
+    "DATE",
+    "DATETIME",
+    "EngagementObservationSerializer",
+    "EvidenceSerializer",
+    "MembershipSerializer",
+    "NaturalKeyField",
+    "NetworkSerializer",
+    "ParticipationSerializer",
+    "QuoteSerializer",
+    "ReleaseSerializer",
+    "SHOWN_TEXT_HELP",
+    "SourceSerializer",
+    "SubNetworkSerializer",
+    "city_slug_field",
+    "model_errors",
+    "network_slug_field",
+    "version_field",
+]

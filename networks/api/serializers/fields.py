@@ -1,0 +1,89 @@
+"""The serializers' shared parts: natural-key fields, the version field, and model validation
+(full_clean) on every write."""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from cities.models import City
+from networks.models import (
+    Network,
+)
+
+DATE = serializers.DateField()
+DATETIME = serializers.DateTimeField()
+
+
+def model_errors(error: DjangoValidationError) -> dict:
+    """A Django ValidationError as DRF's error shape: {field or non_field_errors: [messages]}.
+
+    DRF's `as_serializer_error` does the conversion but leaves a model's non-field errors
+    (from `full_clean()`) under Django's `__all__`; they go under DRF's key instead."""
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+        for field, messages in serializers.as_serializer_error(error).items()
+    }
+
+
+class NaturalKeyField(serializers.SlugRelatedField):
+    """A related object named by its natural key (slug, code, label, name)."""
+
+    def to_internal_value(self, data):
+        # PostgreSQL refuses NUL in a query parameter; DRF would let the database error through.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def city_slug_field(**kwargs) -> NaturalKeyField:
+    return NaturalKeyField(slug_field="slug", queryset=City.objects.all(), **kwargs)
+
+
+def network_slug_field(**kwargs) -> NaturalKeyField:
+    return NaturalKeyField(slug_field="slug", queryset=Network.objects.all(), **kwargs)
+
+
+def version_field() -> serializers.DateTimeField:
+    """`updated_at`: shown as usual, and on a change optionally sent back as the version the
+    change is based on (networks.concurrency); never written."""
+    return serializers.DateTimeField(
+        required=False,
+        help_text="When the record was last saved: its version. On a change, optionally send back the value "
+        "you read: if the record has been saved since, the change is refused with 409 (or use If-Match). "
+        "Ignored on create.",
+    )
+
+
+class CleanModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose writes are checked by the model itself.
+
+    `validate()` builds the instance the write would save and calls `full_clean()`: field
+    validators, the model's `clean()`, unique and check constraints, with the models'
+    own messages. DRF's derived unique-together validators are switched off
+    (`Meta.validators = []`) so each rule has one message, the model's.
+    """
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        try:
+            self.candidate(attrs).full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from error
+        return attrs
+
+    def candidate(self, attrs: dict):
+        """The unsaved instance this write would produce (to-many relations left out)."""
+        plain = {
+            name: value
+            for name, value in attrs.items()
+            if not isinstance(self.fields.get(name), (serializers.ManyRelatedField, serializers.ListSerializer))
+        }
+        if self.instance is None:
+            return self.Meta.model(**plain)
+        instance = copy.copy(self.instance)  # Model.__getstate__ copies the related-object cache too
+        for name, value in plain.items():
+            setattr(instance, name, value)
+        return instance
