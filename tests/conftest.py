@@ -63,16 +63,4 @@ def read_only_staff(db):
     return UserFactory(is_staff=True, role=READ_ONLY_STAFF)
 
 
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
-@pytest.fixture
-def read_only_staff_client(client, read_only_staff):
-    client.force_login(read_only_staff)
-    return client
-
-
 User = get_user_model()

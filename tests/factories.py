@@ -83,12 +83,21 @@ class NetworkFactory(factory.django.DjangoModelFactory):
     focus = Network.Focus.GENERAL
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class CityInNetworkFactory(factory.django.DjangoModelFactory):
+    """What a row about one city in one network starts from: memberships, participations,
+    codings, engagement observations."""
+
     class Meta:
-        model = Membership
+        abstract = True
 
     city = factory.SubFactory(CityFactory)
     network = factory.SubFactory(NetworkFactory)
+
+
+class MembershipFactory(CityInNetworkFactory):
+    class Meta:
+        model = Membership
+
     joined = datetime.date(2014, 1, 1)
     joined_precision = "year"
     source = factory.SubFactory(SourceFactory)
@@ -105,12 +114,10 @@ class SubNetworkFactory(factory.django.DjangoModelFactory):
     permanent = True
 
 
-class ParticipationFactory(factory.django.DjangoModelFactory):
+class ParticipationFactory(CityInNetworkFactory):
     class Meta:
         model = Participation
 
-    city = factory.SubFactory(CityFactory)
-    network = factory.SubFactory(NetworkFactory)
     unit = "Department of environment"
     unit_kind = Participation.UnitKind.ADMINISTRATION
     source = factory.SubFactory(SourceFactory)
@@ -144,12 +151,10 @@ class CoderFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Coder {n}")
 
 
-class CodingFactory(factory.django.DjangoModelFactory):
+class CodingFactory(CityInNetworkFactory):
     class Meta:
         model = Coding
 
-    city = factory.SubFactory(CityFactory)
-    network = factory.SubFactory(NetworkFactory)
     code = factory.SubFactory(CodeFactory)
     salience = 2
     outcome = Coding.Outcome.MET
@@ -168,12 +173,10 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"What informant {n} said.")
 
 
-class EngagementObservationFactory(factory.django.DjangoModelFactory):
+class EngagementObservationFactory(CityInNetworkFactory):
     class Meta:
         model = EngagementObservation
 
-    city = factory.SubFactory(CityFactory)
-    network = factory.SubFactory(NetworkFactory)
     observed_on = datetime.date(2018, 1, 1)
     level = EngagementObservation.Level.MODERATE
     source = factory.SubFactory(SourceFactory)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -17,14 +17,8 @@ from cities.models import City
 from networks.management.commands.backup import NOT_BACKED_UP, backed_up_models
 from networks.management.commands.restore import empty_database
 from networks.models import Coding, Evidence, Network, Source, SubNetwork
-from networks.services import EDITOR, roles_setup
-from tests.factories import (
-    EvidenceFactory,
-    MembershipFactory,
-    ParticipationFactory,
-    SubNetworkFactory,
-    UserFactory,
-)
+from networks.services import EDITOR
+from tests.factories import EvidenceFactory, MembershipFactory, ParticipationFactory, SubNetworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +129,7 @@ def citynet():
     """The study and both member lists, plus what editors add: roles, a staff user with an API
     token, an edit recorded in the change history and the admin's log."""
     call_command("load_citynet", stdout=io.StringIO())
-    roles_setup()
-    editor = UserFactory(is_staff=True)
-    editor.groups.add(Group.objects.get(name=EDITOR))
+    editor = UserFactory(is_staff=True, role=EDITOR)
     editor.user_permissions.add(Permission.objects.get(codename="view_city"))
     Token.objects.create(user=editor)
     evidence = Evidence.objects.order_by("pk").first()

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from cities.models import City
 from networks.models import Membership
+from tests.admin_forms import autocomplete, city_form, error_messages, membership_fields
 from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory
 
 pytestmark = [
@@ -23,53 +24,14 @@ def change_url(city: City) -> str:
     return reverse("admin:cities_city_change", args=[city.pk])
 
 
-def error_messages(response) -> list[str]:
-    """Every error the admin page shows: the form's and each inline's."""
-    messages = []
-    for item in response.context["errors"]:
-        messages.extend([item] if isinstance(item, str) else item)
-    return messages
-
-
 def city_data(memberships=(), initial_memberships=0, **fields):
-    data = {
-        "name": "Oslo",
-        "slug": "oslo-no",
-        "country": "NO",
-        "kind": "city",
-        "latitude": "59.91",
-        "longitude": "10.75",
-        "coordinates_note": "",
-        "population": "",
-        "population_source": "",
-        "geonames_id": "",
-        "geonames_name": "",
-        "geonames_note": "",
-        "wikidata_id": "",
-        "memberships-TOTAL_FORMS": len(memberships),
-        "memberships-INITIAL_FORMS": initial_memberships,
-        "memberships-MIN_NUM_FORMS": 0,
-        "memberships-MAX_NUM_FORMS": 1000,
-        **fields,
-    }
-    for index, row in enumerate(memberships):
-        data.update({f"memberships-{index}-{field}": value for field, value in row.items()})
-    return data
+    """Oslo as typed into the city's admin form, with `fields` changed."""
+    oslo = {"name": "Oslo", "slug": "oslo-no", "country": "NO", "latitude": "59.91", "longitude": "10.75"}
+    return city_form(memberships, initial_memberships, **{**oslo, **fields})
 
 
 def membership_row(network, source, **fields):
-    return {
-        "network": network.pk,
-        "type": "full",
-        "joined": "",
-        "joined_precision": "year",
-        "left": "",
-        "left_precision": "year",
-        "application_round": "",
-        "took_effect": "on",
-        "source": source.pk,
-        **fields,
-    }
+    return membership_fields(source, network=network.pk, **fields)
 
 
 def saved_row(membership):
@@ -85,6 +47,19 @@ def saved_row(membership):
             type=membership.type,
         ),
     }
+
+
+def with_a_new_spell(spell, **fields):
+    """The change page of the spell's city as posted with the spell unchanged and a new spell
+    of the same network (`fields`)."""
+    city = spell.city
+    return city_data(
+        name=city.name,
+        slug=city.slug,
+        geonames_id=city.geonames_id,
+        memberships=[saved_row(spell), membership_row(spell.network, spell.source, **fields)],
+        initial_memberships=1,
+    )
 
 
 # --- pages load ---------------------------------------------------------------
@@ -165,13 +140,7 @@ def test_city_autocomplete_answers(staff_client):
     oslo = CityFactory(name="Oslo")
     CityFactory(name="Vejle")
 
-    response = staff_client.get(
-        reverse("admin:autocomplete"),
-        {"app_label": "networks", "model_name": "network", "field_name": "headquarters", "term": "osl"},
-    )
-
-    assert response.status_code == 200
-    assert response.json()["results"] == [{"id": str(oslo.pk), "text": "Oslo (NO)"}]
+    assert autocomplete(staff_client, "network", "headquarters", "osl") == [{"id": str(oslo.pk), "text": "Oslo (NO)"}]
 
 
 # --- saving and constraint errors -------------------------------------------------
@@ -249,16 +218,8 @@ def test_rejects_two_undated_inline_spells_in_one_network(staff_client):
 
 def test_rejects_an_undated_inline_spell_beside_a_saved_undated_one(staff_client):
     spell = MembershipFactory(joined=None)
-    oslo = spell.city
-    data = city_data(
-        name=oslo.name,
-        slug=oslo.slug,
-        geonames_id=oslo.geonames_id,
-        memberships=[saved_row(spell), membership_row(spell.network, spell.source)],
-        initial_memberships=1,
-    )
 
-    response = staff_client.post(change_url(oslo), data)
+    response = staff_client.post(change_url(spell.city), with_a_new_spell(spell))
 
     assert response.status_code == 200
     assert "This place already has a membership spell of this network with no start date." in error_messages(response)
@@ -267,16 +228,8 @@ def test_rejects_an_undated_inline_spell_beside_a_saved_undated_one(staff_client
 
 def test_rejects_an_inline_spell_that_repeats_a_saved_start(staff_client):
     spell = MembershipFactory(joined=datetime.date(2014, 1, 1))
-    oslo = spell.city
-    data = city_data(
-        name=oslo.name,
-        slug=oslo.slug,
-        geonames_id=oslo.geonames_id,
-        memberships=[saved_row(spell), membership_row(spell.network, spell.source, joined="2014-01-01")],
-        initial_memberships=1,
-    )
 
-    response = staff_client.post(change_url(oslo), data)
+    response = staff_client.post(change_url(spell.city), with_a_new_spell(spell, joined="2014-01-01"))
 
     assert response.status_code == 200
     assert "Please correct the duplicate data for network and joined, which must be unique." in (
@@ -287,16 +240,8 @@ def test_rejects_an_inline_spell_that_repeats_a_saved_start(staff_client):
 
 def test_accepts_a_rejoining_spell_with_a_later_start(staff_client):
     spell = MembershipFactory(joined=datetime.date(2014, 1, 1))
-    oslo = spell.city
-    data = city_data(
-        name=oslo.name,
-        slug=oslo.slug,
-        geonames_id=oslo.geonames_id,
-        memberships=[saved_row(spell), membership_row(spell.network, spell.source, joined="2019-01-01")],
-        initial_memberships=1,
-    )
 
-    response = staff_client.post(change_url(oslo), data)
+    response = staff_client.post(change_url(spell.city), with_a_new_spell(spell, joined="2019-01-01"))
 
     assert response.status_code == 302
-    assert oslo.memberships.count() == 2
+    assert spell.city.memberships.count() == 2

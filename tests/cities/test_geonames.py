@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cities.geonames import ascii_name, geonames_load, read_places
 from cities.models import City, GeoNamesName, GeoNamesPlace, fold_name
+from tests import admin_forms
 
 pytestmark = [
     pytest.mark.django_db,
@@ -53,27 +54,7 @@ def places(db):
 
 
 def city_form(**fields):
-    data = {
-        "geonames_place": "",
-        "name": "",
-        "slug": "",
-        "country": "",
-        "kind": "city",
-        "latitude": "",
-        "longitude": "",
-        "coordinates_note": "",
-        "population": "",
-        "population_source": "",
-        "geonames_id": "",
-        "geonames_name": "",
-        "geonames_note": "",
-        "wikidata_id": "",
-        "memberships-TOTAL_FORMS": 0,
-        "memberships-INITIAL_FORMS": 0,
-        "memberships-MIN_NUM_FORMS": 0,
-        "memberships-MAX_NUM_FORMS": 1000,
-    }
-    return {**data, **fields}
+    return admin_forms.city_form(**{"geonames_place": "", **fields})
 
 
 # --- names ----------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Cities imported and exported through the admin."""
 
-import io
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,8 @@ from django.urls import reverse
 from cities.models import City
 from cities.resources import CityResource
 from networks.models import Membership
+from tests import admin_imports
+from tests.admin_imports import problem_cells, problems, totals
 from tests.factories import CityFactory
 
 pytestmark = [
@@ -24,27 +25,11 @@ HEADER = "name,country_iso2,kind,geonameid,latitude,longitude,population\n"
 
 
 def upload(client, content: str | bytes, name="cities.csv"):
-    upload_file = io.BytesIO(content.encode() if isinstance(content, str) else content)
-    upload_file.name = name
-    return client.post(IMPORT, {"import_file": upload_file, "format": "0", "resource": "0"})
+    return admin_imports.upload(client, IMPORT, content, name)
 
 
 def confirm(client, preview):
-    return client.post(CONFIRM, preview.context["confirm_form"].initial, follow=True)
-
-
-def totals(response) -> dict:
-    result = response.context["result"]
-    return {kind: result.totals[kind] for kind in ("new", "update", "skip", "invalid")}
-
-
-def problems(response) -> list[tuple[int, str, str]]:
-    return [
-        (row.number + 1, column, message)
-        for row in response.context["result"].invalid_rows
-        for column, messages in row.error_dict.items()
-        for message in messages
-    ]
+    return admin_imports.confirm(client, CONFIRM, preview)
 
 
 def test_preview_counts_new_changed_and_unchanged_places(staff_client):
@@ -103,7 +88,7 @@ def test_bad_places_are_reported_and_nothing_is_written(staff_client):
 
     response = upload(staff_client, content)
 
-    assert {(row, column) for row, column, _ in problems(response)} == {
+    assert problem_cells(response) == {
         (3, "country_iso2"),
         (4, "latitude"),
         (5, "latitude"),

@@ -17,6 +17,7 @@ from networks.models import (
     Source,
     SubNetwork,
 )
+from tests.admin_forms import autocomplete, error_messages, inline_data, membership_fields
 from tests.factories import (
     CityFactory,
     CodebookVersionFactory,
@@ -98,26 +99,6 @@ def admin_url(model_name: str, view: str, *args) -> str:
     return reverse(f"admin:networks_{model_name}_{view}", args=args)
 
 
-def error_messages(response) -> list[str]:
-    """Every error the admin page shows: the form's and each inline's."""
-    messages = []
-    for item in response.context["errors"]:
-        messages.extend([item] if isinstance(item, str) else item)
-    return messages
-
-
-def inline_data(prefix: str, rows: list[dict], initial: int = 0) -> dict:
-    data = {
-        f"{prefix}-TOTAL_FORMS": len(rows),
-        f"{prefix}-INITIAL_FORMS": initial,
-        f"{prefix}-MIN_NUM_FORMS": 0,
-        f"{prefix}-MAX_NUM_FORMS": 1000,
-    }
-    for index, row in enumerate(rows):
-        data.update({f"{prefix}-{index}-{field}": value for field, value in row.items()})
-    return data
-
-
 def network_data(
     subnetworks=(), memberships=(), initial_subnetworks=0, initial_memberships=0, listed_memberships=(), **fields
 ):
@@ -137,37 +118,18 @@ def network_data(
     }
 
 
+def saved_network_data(network, **fields):
+    """A saved network's change page as posted, with `fields` (inline rows among them)."""
+    return network_data(name=network.name, slug=network.slug, scope=network.scope, **fields)
+
+
 def membership_row(city, source, **fields):
-    return {
-        "city": city.pk,
-        "type": "full",
-        "joined": "",
-        "joined_precision": "year",
-        "left": "",
-        "left_precision": "year",
-        "application_round": "",
-        "took_effect": "on",
-        "source": source.pk,
-        **fields,
-    }
+    return membership_fields(source, city=city.pk, **fields)
 
 
 def membership_data(city, network, source, **fields):
-    return {
-        "city": city.pk,
-        "network": network.pk,
-        "type": "full",
-        "took_effect": "on",
-        "joined": "2014-01-01",
-        "joined_precision": "year",
-        "left": "",
-        "left_precision": "year",
-        "application_round": "",
-        "listed_on": "",
-        "source": source.pk,
-        "note": "",
-        **fields,
-    }
+    spell = {"city": city.pk, "network": network.pk, "joined": "2014-01-01", "listed_on": "", "note": ""}
+    return membership_fields(source, **{**spell, **fields})
 
 
 def coding_data(network, code, coder, evidence=(), city=None, **fields):
@@ -295,10 +257,8 @@ def test_network_page_adds_a_membership_spell_through_its_add_row(staff_client):
     city, source = CityFactory(), SourceFactory()
     response = staff_client.post(
         admin_url("network", "change", network.pk),
-        network_data(
-            name=network.name,
-            slug=network.slug,
-            scope=network.scope,
+        saved_network_data(
+            network,
             memberships=[membership_row(city, source, joined="2015-01-01")],
             listed_memberships=[spell],
         ),
@@ -354,13 +314,7 @@ def test_city_autocomplete_for_memberships_answers(staff_client):
     oslo = CityFactory(name="Oslo")
     CityFactory(name="Vejle")
 
-    response = staff_client.get(
-        reverse("admin:autocomplete"),
-        {"app_label": "networks", "model_name": "membership", "field_name": "city", "term": "osl"},
-    )
-
-    assert response.status_code == 200
-    assert response.json()["results"] == [{"id": str(oslo.pk), "text": str(oslo)}]
+    assert autocomplete(staff_client, "membership", "city", "osl") == [{"id": str(oslo.pk), "text": str(oslo)}]
 
 
 # --- membership form and inlines ----------------------------------------------------
@@ -459,10 +413,8 @@ def test_network_page_rejects_inline_spell_that_repeats_a_saved_one(staff_client
     network = spell.network
     response = staff_client.post(
         admin_url("network", "change", network.pk),
-        network_data(
-            name=network.name,
-            slug=network.slug,
-            scope=network.scope,
+        saved_network_data(
+            network,
             memberships=[membership_row(spell.city, spell.source, joined="2014-01-01")],
             listed_memberships=[spell],
         ),
@@ -549,10 +501,8 @@ def test_network_page_rejects_inline_sub_network_with_another_networks_parent(st
 
     response = staff_client.post(
         admin_url("network", "change", network.pk),
-        network_data(
-            name=network.name,
-            slug=network.slug,
-            scope=network.scope,
+        saved_network_data(
+            network,
             subnetworks=[{"name": "Mobility", "slug": "mobility", "kind": "forum", "parent": elsewhere.pk}],
         ),
     )
@@ -583,10 +533,8 @@ def test_network_page_rejects_inline_sub_network_that_is_its_own_parent(staff_cl
 
     response = staff_client.post(
         admin_url("network", "change", network.pk),
-        network_data(
-            name=network.name,
-            slug=network.slug,
-            scope=network.scope,
+        saved_network_data(
+            network,
             subnetworks=[{**row, "parent": forum.pk}],
             initial_subnetworks=1,
         ),

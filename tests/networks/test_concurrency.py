@@ -15,6 +15,7 @@ from networks import concurrency
 from networks.admin.forms import VersionCheckedForm
 from networks.api.serializers import MembershipSerializer
 from networks.models import Coding, Evidence, Membership
+from tests.admin_forms import page_data
 from tests.factories import CodingFactory, EvidenceFactory, MembershipFactory, UserFactory
 
 pytestmark = [
@@ -38,25 +39,6 @@ def alice():
 @pytest.fixture
 def bob():
     return editor("bob")
-
-
-def page_data(response, **changes) -> dict:
-    """What a change page posts back (its form, each inline's management form and rows), with `changes`."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context.get("inline_admin_formsets", []):
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data = {}
-    for form in forms:
-        for name in form.fields:
-            key, value = form.add_prefix(name), form[name].value()
-            if isinstance(value, datetime.datetime):
-                data[f"{key}_0"], data[f"{key}_1"] = value.date().isoformat(), value.time().isoformat()
-            elif isinstance(value, bool):
-                if value:
-                    data[key] = "on"
-            elif value is not None:
-                data[key] = value
-    return {**data, **changes}
 
 
 def errors(response) -> str:

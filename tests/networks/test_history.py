@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from networks.models import Coding, Evidence, Membership
+from tests.admin_forms import page_data
 from tests.factories import CodingFactory, EvidenceFactory, MembershipFactory
 
 pytestmark = [
@@ -15,26 +16,9 @@ pytestmark = [
 ]
 
 
-def form_data(response) -> dict:
-    """The values a change or revert page shows, as its form would post them back."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, datetime.datetime):
-            data[f"{name}_0"], data[f"{name}_1"] = value.date().isoformat(), value.time().isoformat()
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif value is not None:
-            data[name] = value
-    return data
-
-
 def change_round(client, spell: Membership, application_round: int):
     url = reverse("admin:networks_membership_change", args=[spell.pk])
-    data = {**form_data(client.get(url)), "application_round": application_round}
-    return client.post(url, data)
+    return client.post(url, page_data(client.get(url), application_round=application_round))
 
 
 def test_a_change_in_the_admin_is_recorded_with_who_and_when(staff_client, staff_user):
@@ -68,7 +52,7 @@ def test_reverting_restores_an_earlier_version(staff_client):
     revert_url = reverse("admin:networks_membership_simple_history", args=[spell.pk, first.history_id])
 
     page = staff_client.get(revert_url)
-    response = staff_client.post(revert_url, form_data(page))
+    response = staff_client.post(revert_url, page_data(page))
 
     assert response.status_code == 302
     spell.refresh_from_db()

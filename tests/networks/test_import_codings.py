@@ -1,7 +1,6 @@
 """Codings with their evidence, and networks, imported and exported through the admin."""
 
 import datetime
-import io
 
 import pytest
 from django.urls import reverse
@@ -9,6 +8,8 @@ from django.utils import timezone
 
 from networks.importing.resources import CodingResource, NetworkResource
 from networks.models import Coding, Evidence, Network
+from tests import admin_imports
+from tests.admin_imports import problem_cells, problems, totals
 from tests.factories import (
     CityFactory,
     CodebookVersionFactory,
@@ -46,31 +47,11 @@ def study(db):
 
 
 def upload(client, model: str, content: str, name="codings.csv"):
-    upload_file = io.BytesIO(content.encode())
-    upload_file.name = name
-    return client.post(
-        reverse(f"admin:networks_{model}_import"), {"import_file": upload_file, "format": "0", "resource": "0"}
-    )
+    return admin_imports.upload(client, reverse(f"admin:networks_{model}_import"), content, name)
 
 
 def confirm(client, model: str, preview):
-    return client.post(
-        reverse(f"admin:networks_{model}_process_import"), preview.context["confirm_form"].initial, follow=True
-    )
-
-
-def totals(response) -> dict:
-    result = response.context["result"]
-    return {kind: result.totals[kind] for kind in ("new", "update", "skip", "invalid")}
-
-
-def problems(response) -> list[tuple[int, str, str]]:
-    return [
-        (row.number + 1, column, message)
-        for row in response.context["result"].invalid_rows
-        for column, messages in row.error_dict.items()
-        for message in messages
-    ]
+    return admin_imports.confirm(client, reverse(f"admin:networks_{model}_process_import"), preview)
 
 
 def two_pieces(study) -> str:
@@ -141,8 +122,7 @@ def test_unknown_codes_coders_and_sources_are_row_errors(staff_client, study):
 
     response = upload(staff_client, "coding", content)
 
-    found = {(row, column) for row, column, _ in problems(response)}
-    assert found == {
+    assert problem_cells(response) == {
         (2, "code"),
         (2, "evidence_source"),
         (3, "coder"),

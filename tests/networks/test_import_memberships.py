@@ -1,7 +1,6 @@
 """Membership import through the admin: preview, confirm, idempotence, every error case."""
 
 import datetime
-import io
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,8 @@ from django.urls import reverse
 from cities.models import City
 from networks.importing.resources import MembershipResource
 from networks.models import Membership, Source
+from tests import admin_imports
+from tests.admin_imports import CSV, XLSX, problem_cells, problems, totals
 from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory
 
 pytestmark = [
@@ -25,7 +26,6 @@ pytestmark = [
 SHIPPED_100RC = Path(settings.BASE_DIR) / "fixtures" / "memberships" / "100rc_members.csv"
 IMPORT = reverse("admin:networks_membership_import")
 CONFIRM = reverse("admin:networks_membership_process_import")
-CSV, XLSX = "0", "1"
 HEADER = "city,country_iso2,round,year_selected,source,geonameid,latitude,longitude,population\n"
 
 
@@ -35,34 +35,12 @@ def resilient(db):
 
 
 def upload(client, content: bytes | str, network=None, name="members.csv", file_format=CSV):
-    """Upload a file on the admin's import page: the preview step."""
-    data = content.encode() if isinstance(content, str) else content
-    upload_file = io.BytesIO(data)
-    upload_file.name = name
-    fields = {"import_file": upload_file, "format": file_format, "resource": "0"}
-    if network is not None:
-        fields["network"] = network.pk
-    return client.post(IMPORT, fields)
+    fields = {} if network is None else {"network": network.pk}
+    return admin_imports.upload(client, IMPORT, content, name, file_format, **fields)
 
 
 def confirm(client, preview):
-    """Press 'Confirm import' on a preview page."""
-    return client.post(CONFIRM, {**preview.context["confirm_form"].initial}, follow=True)
-
-
-def totals(response) -> dict:
-    result = response.context["result"]
-    return {kind: result.totals[kind] for kind in ("new", "update", "skip", "invalid")}
-
-
-def problems(response) -> list[tuple[int, str, str]]:
-    """Every invalid row's problems as (row as a spreadsheet numbers it, column, message)."""
-    return [
-        (row.number + 1, column, message)
-        for row in response.context["result"].invalid_rows
-        for column, messages in row.error_dict.items()
-        for message in messages
-    ]
+    return admin_imports.confirm(client, CONFIRM, preview)
 
 
 def stored() -> list[dict]:
@@ -257,8 +235,7 @@ def test_a_broken_file_shows_every_bad_row_and_changes_nothing(staff_client, res
     assert response.status_code == 200
     assert "confirm_form" not in response.context
     assert totals(response)["invalid"] == 8
-    found = {(row, column) for row, column, _ in problems(response)}
-    assert found == {
+    assert problem_cells(response) == {
         (3, "city"),
         (4, "country_iso2"),
         (5, "source"),

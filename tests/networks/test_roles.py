@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from networks.models import Membership
 from networks.services import EDITOR, READ_ONLY_STAFF
-from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory, UserFactory
+from tests.admin_forms import membership_fields
+from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -19,30 +20,19 @@ pytestmark = [
 ]
 
 
-def sign_in_with_role(client, role: str):
-    call_command("setup_roles", stdout=io.StringIO())
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
-
-
 def membership_form(spell: Membership, **changes) -> dict:
-    return {
+    """The spell's admin form, as its change page posts it, with `changes`."""
+    saved = {
         "city": spell.city_id,
         "network": spell.network_id,
         "type": spell.type,
-        "took_effect": "on",
         "joined": spell.joined.isoformat(),
         "joined_precision": spell.joined_precision,
-        "left": "",
         "left_precision": spell.left_precision,
-        "application_round": "",
         "listed_on": "",
-        "source": spell.source_id,
         "note": "",
-        **changes,
     }
+    return membership_fields(spell.source, **{**saved, **changes})
 
 
 def test_setup_roles_is_idempotent():
@@ -64,8 +54,8 @@ def test_roles_give_no_permission_on_users_or_groups():
         assert not group.permissions.filter(content_type__app_label="auth").exists()
 
 
-def test_editor_can_change_a_membership(client):
-    user = sign_in_with_role(client, EDITOR)
+def test_editor_can_change_a_membership(client, editor):
+    client.force_login(editor)
     spell = MembershipFactory(joined=datetime.date(2014, 1, 1))
 
     response = client.post(
@@ -75,11 +65,11 @@ def test_editor_can_change_a_membership(client):
     assert response.status_code == 302
     spell.refresh_from_db()
     assert spell.note == "Checked."
-    assert spell.history.latest().history_user == user
+    assert spell.history.latest().history_user == editor
 
 
-def test_editor_can_add_a_city_and_import_memberships(client):
-    sign_in_with_role(client, EDITOR)
+def test_editor_can_add_a_city_and_import_memberships(client, editor):
+    client.force_login(editor)
 
     add_city = client.get(reverse("admin:cities_city_add"))
     membership_import = client.get(reverse("admin:networks_membership_import"))
@@ -87,16 +77,16 @@ def test_editor_can_add_a_city_and_import_memberships(client):
     assert (add_city.status_code, membership_import.status_code) == (200, 200)
 
 
-def test_editor_cannot_add_a_user(client):
-    sign_in_with_role(client, EDITOR)
+def test_editor_cannot_add_a_user(client, editor):
+    client.force_login(editor)
 
     response = client.get(reverse("admin:auth_user_add"))
 
     assert response.status_code == 403
 
 
-def test_editor_cannot_change_a_network(client):
-    sign_in_with_role(client, EDITOR)
+def test_editor_cannot_change_a_network(client, editor):
+    client.force_login(editor)
     network = NetworkFactory()
 
     page = client.get(reverse("admin:networks_network_change", args=[network.pk]))
@@ -105,8 +95,8 @@ def test_editor_cannot_change_a_network(client):
     assert not page.context["has_change_permission"]
 
 
-def test_read_only_staff_can_view_a_membership(client):
-    sign_in_with_role(client, READ_ONLY_STAFF)
+def test_read_only_staff_can_view_a_membership(client, read_only_staff):
+    client.force_login(read_only_staff)
     spell = MembershipFactory()
 
     changelist = client.get(reverse("admin:networks_membership_changelist"))
@@ -116,8 +106,8 @@ def test_read_only_staff_can_view_a_membership(client):
     assert not page.context["has_change_permission"]
 
 
-def test_read_only_staff_cannot_change_a_membership(client):
-    sign_in_with_role(client, READ_ONLY_STAFF)
+def test_read_only_staff_cannot_change_a_membership(client, read_only_staff):
+    client.force_login(read_only_staff)
     spell = MembershipFactory(joined=datetime.date(2014, 1, 1))
 
     response = client.post(
@@ -129,8 +119,8 @@ def test_read_only_staff_cannot_change_a_membership(client):
     assert spell.note == ""
 
 
-def test_read_only_staff_cannot_add_or_import(client):
-    sign_in_with_role(client, READ_ONLY_STAFF)
+def test_read_only_staff_cannot_add_or_import(client, read_only_staff):
+    client.force_login(read_only_staff)
 
     add = client.get(reverse("admin:networks_membership_add"))
     membership_import = client.get(reverse("admin:networks_membership_import"))
@@ -140,8 +130,8 @@ def test_read_only_staff_cannot_add_or_import(client):
     assert not Membership.objects.exists()
 
 
-def test_read_only_staff_can_export(client):
-    sign_in_with_role(client, READ_ONLY_STAFF)
+def test_read_only_staff_can_export(client, read_only_staff):
+    client.force_login(read_only_staff)
     MembershipFactory(city=CityFactory(name="Vejle"), source=SourceFactory())
 
     response = client.get(reverse("admin:networks_membership_export"))

@@ -15,7 +15,6 @@ import zipfile
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from citynet import caching
@@ -121,11 +120,8 @@ def sign_in(client, who: str):
     """The test client as `who`: one of READERS."""
     if who == "anonymous":
         return client
-    call_command("setup_roles", stdout=io.StringIO())
-    user = UserFactory(is_staff=True, is_superuser=who == "superuser")
-    if who in (EDITOR, READ_ONLY_STAFF):
-        user.groups.add(Group.objects.get(name=who))
-    client.force_login(user)
+    role = who if who in (EDITOR, READ_ONLY_STAFF) else None
+    client.force_login(UserFactory(is_staff=True, is_superuser=who == "superuser", role=role))
     return client
 
 

@@ -16,16 +16,7 @@ from networks.importing.resources import CodingResource
 from networks.models import Evidence
 from networks.services import EDITOR, READ_ONLY_STAFF
 from networks.visibility import OPERATOR, can_see_restricted
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CoderFactory,
-    CodingFactory,
-    EvidenceFactory,
-    NetworkFactory,
-    SourceFactory,
-    UserFactory,
-)
+from tests.factories import CodingFactory, EvidenceFactory, SourceFactory, UserFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -38,13 +29,13 @@ PARAPHRASE = "PARAPHRASE-SHOWN the city learns from its peers"
 
 
 @pytest.fixture
-def coding():
+def coding(write_targets):
     """Oslo's coding in Eurocities with a public, a paraphrase-only and a restricted item."""
     coding = CodingFactory(
-        city=CityFactory(slug="oslo"),
-        network=NetworkFactory(slug="eurocities"),
-        code=CodeFactory(code="knowledge"),
-        coder=CoderFactory(name="Seed coding"),
+        city=write_targets["city"],
+        network=write_targets["network"],
+        code=write_targets["code"],
+        coder=write_targets["coder"],
     )
     source = SourceFactory(label="Interview 3")
     EvidenceFactory(coding=coding, source=source, text="PUBLIC-QUOTE exchange", position=0)
@@ -65,14 +56,6 @@ def coding():
         position=2,
     )
     return coding
-
-
-def staff_with_role(client, role: str):
-    call_command("setup_roles", stdout=io.StringIO())
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
 
 
 # --- the model ---------------------------------------------------------------------------
@@ -139,38 +122,18 @@ def test_editors_may_read_restricted_evidence_and_read_only_staff_may_not():
 # --- API writes --------------------------------------------------------------------------
 
 
-def coding_payload(evidence: list[dict]) -> dict:
-    return {
-        "city": "oslo",
-        "network": "eurocities",
-        "code": "knowledge",
-        "salience": 3,
-        "outcome": "met",
-        "perspective": "city",
-        "coder": "Seed coding",
-        "evidence": evidence,
-    }
-
-
-@pytest.fixture
-def world():
-    CityFactory(slug="oslo")
-    NetworkFactory(slug="eurocities")
-    CodeFactory(code="knowledge")
-    CoderFactory(name="Seed coding")
-    return {"source": SourceFactory()}
-
-
-def test_staff_write_the_visibility_and_the_public_paraphrase(staff_client, world):
+def test_staff_write_the_visibility_and_the_public_paraphrase(staff_client, write_targets, coding_payload):
     item = {
-        "source": world["source"].pk,
+        "source": write_targets["source"].pk,
         "kind": "quote",
         "text": RESTRICTED,
         "visibility": "paraphrase",
         "public_paraphrase": PARAPHRASE,
     }
 
-    response = staff_client.post("/api/v1/codings/", coding_payload([item]), content_type="application/json")
+    response = staff_client.post(
+        "/api/v1/codings/", {**coding_payload, "evidence": [item]}, content_type="application/json"
+    )
 
     assert response.status_code == 201
     assert response.json()["evidence"][0]["text"] == RESTRICTED  # a superuser reads it verbatim
@@ -187,10 +150,12 @@ def test_staff_write_the_visibility_and_the_public_paraphrase(staff_client, worl
         ({"visibility": "secret"}, {"visibility": ['"secret" is not a valid choice.']}),
     ],
 )
-def test_api_refuses_evidence_with_a_bad_visibility(staff_client, world, changes, errors):
-    item = {"source": world["source"].pk, "kind": "quote", "text": "Exchange.", **changes}
+def test_api_refuses_evidence_with_a_bad_visibility(staff_client, write_targets, coding_payload, changes, errors):
+    item = {"source": write_targets["source"].pk, "kind": "quote", "text": "Exchange.", **changes}
 
-    response = staff_client.post("/api/v1/codings/", coding_payload([item]), content_type="application/json")
+    response = staff_client.post(
+        "/api/v1/codings/", {**coding_payload, "evidence": [item]}, content_type="application/json"
+    )
 
     assert response.status_code == 400
     assert response.json() == {"evidence": {"0": errors}}  # keyed by the item's index
@@ -217,8 +182,8 @@ def test_staff_who_may_not_read_restricted_evidence_may_not_replace_it(client, c
     assert client.patch(url, {"salience": 1}, content_type="application/json").status_code == 200
 
 
-def test_editors_read_and_write_back_every_item_unchanged(client, coding):
-    staff_with_role(client, EDITOR)
+def test_editors_read_and_write_back_every_item_unchanged(client, editor, coding):
+    client.force_login(editor)
     url = f"/api/v1/codings/{coding.pk}/"
 
     response = client.put(url, client.get(url).json(), content_type="application/json")
@@ -240,8 +205,8 @@ def admin_text(client, url: str) -> str:
     return response.content.decode()
 
 
-def test_read_only_staff_see_evidence_in_the_admin_as_the_public_does(client, coding):
-    staff_with_role(client, READ_ONLY_STAFF)
+def test_read_only_staff_see_evidence_in_the_admin_as_the_public_does(client, read_only_staff, coding):
+    client.force_login(read_only_staff)
     restricted = coding.evidence.get(visibility=Evidence.Visibility.RESTRICTED)
     pages = [
         reverse("admin:networks_evidence_changelist"),
@@ -259,8 +224,8 @@ def test_read_only_staff_see_evidence_in_the_admin_as_the_public_does(client, co
     assert client.get(history).status_code == 403
 
 
-def test_editors_see_and_edit_every_text_in_the_admin(client, coding):
-    staff_with_role(client, EDITOR)
+def test_editors_see_and_edit_every_text_in_the_admin(client, editor, coding):
+    client.force_login(editor)
     restricted = coding.evidence.get(visibility=Evidence.Visibility.RESTRICTED)
 
     assert RESTRICTED in admin_text(client, reverse("admin:networks_evidence_changelist"))
@@ -277,8 +242,8 @@ def export(client) -> str:
     return response.content.decode("utf-8-sig")
 
 
-def test_admin_export_by_read_only_staff_leaves_out_the_text_they_may_not_read(client, coding):
-    staff_with_role(client, READ_ONLY_STAFF)
+def test_admin_export_by_read_only_staff_leaves_out_the_text_they_may_not_read(client, read_only_staff, coding):
+    client.force_login(read_only_staff)
 
     content = export(client)
 
@@ -287,8 +252,8 @@ def test_admin_export_by_read_only_staff_leaves_out_the_text_they_may_not_read(c
     assert len(content.strip().splitlines()) == 4  # the header and every item, restricted ones too
 
 
-def test_admin_export_by_editors_holds_every_text_and_its_visibility(client, coding):
-    staff_with_role(client, EDITOR)
+def test_admin_export_by_editors_holds_every_text_and_its_visibility(client, editor, coding):
+    client.force_login(editor)
 
     content = export(client)
 
