@@ -10,23 +10,27 @@ GeoNames is typed in by hand.
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteMixin, get_select2_language
+from django.contrib.admin.widgets import AutocompleteMixin
+from django.contrib.admin.widgets import get_select2_language
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import JsonResponse
-from django.urls import path, reverse
+from django.urls import path
+from django.urls import reverse
 from django.utils.text import slugify
 
-from cities.models import City, GeoNamesPlace, fold_name
-from cities.resources import GEONAMES_POPULATION_SOURCE, CityResource
+from cities.models import PLACE_DATA_FIELDS
+from cities.models import City
+from cities.models import GeoNamesPlace
+from cities.models import fold_name
+from cities.resources import GEONAMES_POPULATION_SOURCE
+from cities.resources import CityResource
 from citynet.admin import CitynetImportExportMixin
-from networks.admin.forms import (
-    OPENED_VERSION,
-    SPELL_FIELDS,
-    MembershipInlineForm,
-    MembershipInlineFormSet,
-    RetryOnEditConflict,
-)
+from networks.admin.forms import OPENED_VERSION
+from networks.admin.forms import SPELL_FIELDS
+from networks.admin.forms import MembershipInlineForm
+from networks.admin.forms import MembershipInlineFormSet
+from networks.admin.forms import RetryOnEditConflict
 from networks.models import Membership
 
 # Suggestions the lookup offers for what has been typed, most populous first.
@@ -96,15 +100,7 @@ class CityAdminForm(forms.ModelForm):
             "slug",
             "country",
             "kind",
-            "latitude",
-            "longitude",
-            "coordinates_note",
-            "population",
-            "population_source",
-            "geonames_id",
-            "geonames_name",
-            "geonames_note",
-            "wikidata_id",
+            *PLACE_DATA_FIELDS,
         ]
 
     def __init__(self, *args, **kwargs):

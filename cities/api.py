@@ -9,12 +9,20 @@ from cities.models import City
 from cities.serializers import CitySerializer
 from citynet.api import SLUG_PATTERN
 from citynet.downloads import csv_response
-from networks import aggregates, filters
-from networks.api.base import ApiViewSet, api_citation, resource_schema
+from networks import aggregates
+from networks import filters
+from networks.api.base import ApiViewSet
+from networks.api.base import api_citation
+from networks.api.base import resource_schema
 from networks.api.shapes import PortfolioSerializer
-from networks.models import Code, Coding, Membership
+from networks.models import Code
+from networks.models import Coding
+from networks.models import Membership
 from networks.research.citations import attribution_lines
-from networks.selectors import CODING_NOTE, cities_for_list, evidence_sources, studies_attribution
+from networks.selectors import CODING_NOTE
+from networks.selectors import cities_for_list
+from networks.selectors import evidence_sources
+from networks.selectors import studies_attribution
 
 PORTFOLIO_COLUMNS = ["city", "city_slug", "network", "network_slug", "spells", "code", "code_kind", "salience"]
 

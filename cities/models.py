@@ -1,6 +1,8 @@
 import unicodedata
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator
+from django.core.validators import MinValueValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -24,6 +26,21 @@ class CityKind(models.TextChoices):
     METROPOLITAN = "metropolitan", "Metropolitan or regional body"
     GROUPING = "grouping", "Grouping of cities"
     DISTRICT = "district", "District"
+
+
+# What a place's record holds beyond its name, country and kind: where it is, how many live
+# there, and the GeoNames and Wikidata records it matches; forms and the API show them in this order.
+PLACE_DATA_FIELDS = [
+    "latitude",
+    "longitude",
+    "coordinates_note",
+    "population",
+    "population_source",
+    "geonames_id",
+    "geonames_name",
+    "geonames_note",
+    "wikidata_id",
+]
 
 
 class City(models.Model):

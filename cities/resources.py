@@ -3,13 +3,17 @@
 import re
 from collections import defaultdict
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from import_export.fields import Field
 
 from cities.models import City
-from citynet.importing import CitynetResource, ParsedRow, RowReader, header_name
+from citynet.importing import CitynetResource
+from citynet.importing import ParsedRow
+from citynet.importing import RowReader
+from citynet.importing import header_name
 
 GEONAMES_POPULATION_SOURCE = "GeoNames (populated place; indicative)"
 

@@ -2,8 +2,10 @@
 
 from rest_framework import serializers
 
+from cities.models import PLACE_DATA_FIELDS
 from cities.models import City
-from networks.api.serializers import DATETIME, CleanModelSerializer
+from networks.api.serializers import DATETIME
+from networks.api.serializers import CleanModelSerializer
 
 
 class CitySerializer(CleanModelSerializer):
@@ -18,15 +20,7 @@ class CitySerializer(CleanModelSerializer):
             "country",
             "country_name",
             "kind",
-            "latitude",
-            "longitude",
-            "coordinates_note",
-            "population",
-            "population_source",
-            "geonames_id",
-            "geonames_name",
-            "geonames_note",
-            "wikidata_id",
+            *PLACE_DATA_FIELDS,
             "n_memberships",
             "created_at",
             "updated_at",

@@ -1,12 +1,20 @@
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
+from django.shortcuts import render
 
 from cities.models import City
 from citynet.caching import cache_while_unchanged
-from networks import aggregates, charts
+from networks import aggregates
+from networks import charts
 from networks.models import Code
-from networks.pages import csv_download, csv_urls, network_or_404, search_text, wants_csv
-from networks.selectors import cities_for_list, cities_for_profile, cities_in_network
+from networks.pages import csv_download
+from networks.pages import csv_urls
+from networks.pages import network_or_404
+from networks.pages import search_text
+from networks.pages import wants_csv
+from networks.selectors import cities_for_list
+from networks.selectors import cities_for_profile
+from networks.selectors import cities_in_network
 from networks.visibility import cache_for_public_readers
 
 PORTFOLIO_FIELDS = ["network", "network_slug", "code", "code_kind", "salience", "served_by_several", "served_by_none"]

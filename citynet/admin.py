@@ -9,7 +9,8 @@ from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import CSV
+from import_export.formats.base_formats import XLSX
 from tablib import InvalidDimensions
 
 # Django 6 will assume https for a URL typed without a scheme; say so now.

@@ -3,13 +3,16 @@ search, the error responses, the JSON 404 and the offline Redoc page."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
+from django.http import JsonResponse
 from django.template import engines
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
-from rest_framework import permissions, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework import permissions
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView
 

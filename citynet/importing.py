@@ -38,16 +38,22 @@ constraint per row: for a file of tens of thousands of rows, most of the import'
 import datetime
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import models
+from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export import resources
-from import_export.results import InvalidRow, RowResult
+from import_export.results import InvalidRow
+from import_export.results import RowResult
 
-from citynet.downloads import FORMULA_PREFIXES, neutralise
+from citynet.downloads import FORMULA_PREFIXES
+from citynet.downloads import neutralise
 
 # Rows of each kind (new, changed, unchanged) the preview shows in full.
 PREVIEW_ROWS = 500

@@ -2,8 +2,10 @@
 failed-login lockout (django-axes): the client address it counts by and the page it shows."""
 
 from axes.helpers import get_cool_off
-from csp.constants import SELF, UNSAFE_INLINE
-from csp.middleware import CSPMiddleware, PolicyParts
+from csp.constants import SELF
+from csp.constants import UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
+from csp.middleware import PolicyParts
 from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import render

@@ -15,17 +15,15 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from cities.models import City
-from networks.models import (
-    Code,
-    Coding,
-    EngagementObservation,
-    Evidence,
-    Membership,
-    Network,
-    Participation,
-    Source,
-    SubNetwork,
-)
+from networks.models import Code
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
 
 MAX_VALUES = 100
 MAX_VALUE_LENGTH = 200

@@ -2,12 +2,14 @@
 about, and its charts' data as CSV downloads (`?format=csv&chart=<name>`) with the page's
 attribution and citation."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.downloads import csv_lines
-from networks.models import Network, Source
+from networks.models import Network
+from networks.models import Source
 from networks.research.citations import attribution_lines
 
 QUERY_MAX_LENGTH = 100

@@ -8,12 +8,25 @@ so the reads of places by their memberships and codings live here too.
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count
+from django.db.models import OuterRef
+from django.db.models import Prefetch
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 
-from cities.models import City, CityQuerySet
+from cities.models import City
+from cities.models import CityQuerySet
 from networks import aggregates
-from networks.models import Code, Coding, EngagementObservation, Evidence, Membership, Network, Participation, Source
+from networks.models import Code
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
 from networks.research import agreement
 from networks.visibility import Reader
 

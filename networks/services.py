@@ -4,7 +4,8 @@ import datetime
 import shutil
 from pathlib import Path
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from networks.models import Release

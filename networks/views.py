@@ -8,21 +8,45 @@ same URL with `format=csv` (and `chart=<name>` where a page has several charts).
 from pathlib import Path
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse
+from django.http import Http404
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import render
 from django.urls import reverse
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from cities.models import City
 from citynet.caching import cache_while_unchanged
-from citynet.downloads import XLSX_MAX_ROWS, csv_response, xlsx_response
-from networks import aggregates, charts, filters
+from citynet.downloads import XLSX_MAX_ROWS
+from citynet.downloads import csv_response
+from citynet.downloads import xlsx_response
+from networks import aggregates
+from networks import charts
+from networks import filters
 from networks.aggregates.quotes import AGREEMENT_COLUMNS
-from networks.models import Code, Coder, Coding, Evidence, Membership, Network, Release
-from networks.pages import chosen_cities, csv_download, csv_urls, network_or_404, search_text, wants_csv
-from networks.research import agreement, citations, refi
+from networks.models import Code
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Release
+from networks.pages import chosen_cities
+from networks.pages import csv_download
+from networks.pages import csv_urls
+from networks.pages import network_or_404
+from networks.pages import search_text
+from networks.pages import wants_csv
+from networks.research import agreement
+from networks.research import citations
+from networks.research import refi
 from networks.research.citations import attribution_lines
-from networks.selectors import CODING_NOTE, agreed_matrix, coded_cities, studies_attribution, values_matrix
+from networks.selectors import CODING_NOTE
+from networks.selectors import agreed_matrix
+from networks.selectors import coded_cities
+from networks.selectors import studies_attribution
+from networks.selectors import values_matrix
 from networks.visibility import cache_for_public_readers
 
 MEMBERS_PER_PAGE = 100

@@ -15,7 +15,8 @@ cache every visitor shares.
 """
 
 import functools
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
+from typing import TypeAlias
 
 from citynet.caching import cached_response
 

@@ -3,16 +3,17 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from networks.services import EDITOR, READ_ONLY_STAFF
+from networks.services import EDITOR
+from networks.services import READ_ONLY_STAFF
 from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _plain_http_and_roomy_throttles():
     # Tests run with DEBUG off, so production's HTTPS redirect would send the test client and
-    # the live server to https://; tests/test_security.py checks the redirect itself. Session-wide,
+    # the live server to https://; tests/citynet/test_security.py checks the redirect itself. Session-wide,
     # because the live server builds its middleware once. The API's throttle counts outlive a test
-    # (the cache), so the suite gets roomy rates; tests/test_security.py proves 429s with tiny ones.
+    # (the cache), so the suite gets roomy rates; tests/citynet/test_security.py proves 429s with tiny ones.
     with override_settings(SECURE_SSL_REDIRECT=False), pytest.MonkeyPatch.context() as patch:
         patch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "100000/min", "user": "100000/min"})
         yield

@@ -8,20 +8,18 @@ from django.core.management import call_command
 from django.utils.text import slugify
 
 from cities.models import City
-from networks.models import (
-    Code,
-    CodebookVersion,
-    Coder,
-    Coding,
-    EngagementObservation,
-    Evidence,
-    Membership,
-    Network,
-    Participation,
-    Source,
-    SubNetwork,
-    Theme,
-)
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
+from networks.models import Theme
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,8 @@ import io
 import json
 
 import pytest
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -14,11 +15,20 @@ from django.db.models import ProtectedError
 from rest_framework.authtoken.models import Token
 
 from cities.models import City
-from networks.management.commands.backup import NOT_BACKED_UP, backed_up_models
+from networks.management.commands.backup import NOT_BACKED_UP
+from networks.management.commands.backup import backed_up_models
 from networks.management.commands.restore import empty_database
-from networks.models import Coding, Evidence, Network, Source, SubNetwork
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Network
+from networks.models import Source
+from networks.models import SubNetwork
 from networks.services import EDITOR
-from tests.factories import EvidenceFactory, MembershipFactory, ParticipationFactory, SubNetworkFactory, UserFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SubNetworkFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

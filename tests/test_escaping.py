@@ -9,25 +9,27 @@ import json
 import openpyxl
 import pytest
 from django.urls import reverse
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import CSV
+from import_export.formats.base_formats import XLSX
 
 from cities.resources import CityResource
-from citynet.importing import export_cell, import_cell
-from networks.importing.resources import CodingResource, MembershipResource, NetworkResource
+from citynet.importing import export_cell
+from citynet.importing import import_cell
+from networks.importing.resources import CodingResource
+from networks.importing.resources import MembershipResource
+from networks.importing.resources import NetworkResource
 from networks.models import Code
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CoderFactory,
-    CodingFactory,
-    EngagementObservationFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    ParticipationFactory,
-    SourceFactory,
-    SubNetworkFactory,
-)
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CoderFactory
+from tests.factories import CodingFactory
+from tests.factories import EngagementObservationFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SourceFactory
+from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,29 +13,26 @@ import re
 import pytest
 import schemathesis
 from django.core.management import call_command
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import content_type_conformance
+from schemathesis.specs.openapi.checks import response_headers_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import status_code_conformance
 
 from networks.models import Release
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CodingFactory,
-    EngagementObservationFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    ParticipationFactory,
-    SubNetworkFactory,
-)
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import EngagementObservationFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 

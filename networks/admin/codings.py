@@ -11,17 +11,16 @@ from simple_history.admin import SimpleHistoryAdmin
 from citynet.admin import CitynetImportExportMixin
 from networks.admin.forms import VersionCheckedAdmin
 from networks.importing.resources import CodingResource
-from networks.models import (
-    Code,
-    CodebookVersion,
-    Coder,
-    Coding,
-    EngagementObservation,
-    Evidence,
-    Release,
-)
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Release
 from networks.salience import SALIENCE_LABELS
-from networks.visibility import RESTRICTED_LABEL, can_see_restricted
+from networks.visibility import RESTRICTED_LABEL
+from networks.visibility import can_see_restricted
 
 
 class EvidenceVisibilityMixin:

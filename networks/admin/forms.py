@@ -3,16 +3,17 @@ editors) and the membership rows shown on a place's page."""
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models, router, transaction
+from django.db import models
+from django.db import router
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm
+from import_export.forms import ImportForm
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from networks import concurrency
-from networks.models import (
-    Membership,
-    Network,
-)
+from networks.models import Membership
+from networks.models import Network
 
 
 class NetworkImportForm(ImportForm):

@@ -5,24 +5,22 @@ from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
 from cities.models import City
-from citynet.admin import URL_FIELDS, CitynetImportExportMixin
-from networks.admin.forms import (
-    SPELL_FIELDS,
-    MembershipInlineFormSet,
-    NetworkConfirmImportForm,
-    NetworkImportForm,
-    VersionCheckedAdmin,
-)
+from citynet.admin import URL_FIELDS
+from citynet.admin import CitynetImportExportMixin
+from networks.admin.forms import SPELL_FIELDS
+from networks.admin.forms import MembershipInlineFormSet
+from networks.admin.forms import NetworkConfirmImportForm
+from networks.admin.forms import NetworkImportForm
+from networks.admin.forms import VersionCheckedAdmin
 from networks.dates import format_partial_date
-from networks.importing.resources import MembershipResource, NetworkResource
-from networks.models import (
-    Membership,
-    Network,
-    Participation,
-    Source,
-    SubNetwork,
-    Theme,
-)
+from networks.importing.resources import MembershipResource
+from networks.importing.resources import NetworkResource
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
+from networks.models import Theme
 
 
 class NetworkMembershipInline(admin.TabularInline):

@@ -4,7 +4,8 @@ portfolio and facet counts."""
 from collections import defaultdict
 from collections.abc import Iterable
 
-from networks.models import Code, Coding
+from networks.models import Code
+from networks.models import Coding
 from networks.visibility import RESTRICTED_LABEL
 
 

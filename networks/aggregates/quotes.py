@@ -1,7 +1,8 @@
 """The quote table's rows and the agreement figures as pages and downloads show them."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from collections.abc import Iterator
 
 from networks.salience import SALIENCE_LABELS
 

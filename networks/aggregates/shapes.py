@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from cities.models import City
 from networks.aggregates.matrix import code_columns
-from networks.models import Code, Coding
+from networks.models import Code
+from networks.models import Coding
 from networks.salience import SALIENCE_LABELS
 
 

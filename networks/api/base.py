@@ -11,41 +11,58 @@ from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, ProtectedError, QuerySet
+from django.db import IntegrityError
+from django.db import transaction
+from django.db.models import Count
+from django.db.models import ProtectedError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import remove_query_param
+from rest_framework.utils.urls import replace_query_param
 
 from cities.geonames import GEONAMES_ATTRIBUTION
-from citynet.api import (
-    ID_PATTERN,
-    WRITE_METHODS,
-    ApiSearchFilter,
-    Conflict,
-    EditConflict,
-    FreesResponseAfterDispatch,
-    IsStaffOrReadOnly,
-    PreconditionFailed,
-)
+from citynet.api import ID_PATTERN
+from citynet.api import WRITE_METHODS
+from citynet.api import ApiSearchFilter
+from citynet.api import Conflict
+from citynet.api import EditConflict
+from citynet.api import FreesResponseAfterDispatch
+from citynet.api import IsStaffOrReadOnly
+from citynet.api import PreconditionFailed
 from citynet.caching import cached_response
-from citynet.downloads import CSVRenderer, csv_response
-from networks import aggregates, concurrency
-from networks.api.shapes import EditConflictSerializer, ErrorSerializer, FacetsSerializer, ValidationErrorSerializer
-from networks.research.citations import attribution_lines, citation_for
+from citynet.downloads import CSVRenderer
+from citynet.downloads import csv_response
+from networks import aggregates
+from networks import concurrency
+from networks.api.shapes import EditConflictSerializer
+from networks.api.shapes import ErrorSerializer
+from networks.api.shapes import FacetsSerializer
+from networks.api.shapes import ValidationErrorSerializer
+from networks.research.citations import attribution_lines
+from networks.research.citations import citation_for
 from networks.selectors import studies_attribution
-from networks.visibility import PUBLIC_READERS, cached_for_public_readers
+from networks.visibility import PUBLIC_READERS
+from networks.visibility import cached_for_public_readers
 
 DATETIME = serializers.DateTimeField()
 

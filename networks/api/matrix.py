@@ -5,24 +5,32 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from cities.geonames import GEONAMES_ATTRIBUTION
-from citynet.api import FreesResponseAfterDispatch, IsStaffOrReadOnly
-from citynet.downloads import CSVRenderer, csv_response
+from citynet.api import FreesResponseAfterDispatch
+from citynet.api import IsStaffOrReadOnly
+from citynet.downloads import CSVRenderer
+from citynet.downloads import csv_response
 from networks import aggregates
 from networks.aggregates.quotes import AGREEMENT_COLUMNS
-from networks.api.base import ApiAutoSchema, api_citation
-from networks.api.shapes import AgreementSerializer, MatrixQuerySerializer, MatrixSerializer, NetworkQuerySerializer
-from networks.models import (
-    Code,
-    Coding,
-    Network,
-)
+from networks.api.base import ApiAutoSchema
+from networks.api.base import api_citation
+from networks.api.shapes import AgreementSerializer
+from networks.api.shapes import MatrixQuerySerializer
+from networks.api.shapes import MatrixSerializer
+from networks.api.shapes import NetworkQuerySerializer
+from networks.models import Code
+from networks.models import Coding
+from networks.models import Network
 from networks.research import agreement
 from networks.research.citations import attribution_lines
-from networks.selectors import CODING_NOTE, agreed_matrix, evidence_sources, studies_attribution
+from networks.selectors import CODING_NOTE
+from networks.selectors import agreed_matrix
+from networks.selectors import evidence_sources
+from networks.selectors import studies_attribution
 from networks.visibility import cached_for_public_readers
 
 

@@ -4,12 +4,11 @@ them, citations and errors: serializers that validate a query or document a body
 
 from rest_framework import serializers
 
-from networks.api.serializers import SHOWN_TEXT_HELP, NaturalKeyField
-from networks.models import (
-    Code,
-    Evidence,
-    Network,
-)
+from networks.api.serializers import SHOWN_TEXT_HELP
+from networks.api.serializers import NaturalKeyField
+from networks.models import Code
+from networks.models import Evidence
+from networks.models import Network
 
 
 class CitationSerializer(serializers.Serializer):

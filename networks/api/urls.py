@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import path
+from django.urls import re_path
+from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import permissions
-from rest_framework.routers import APIRootView, DefaultRouter
+from rest_framework.routers import APIRootView
+from rest_framework.routers import DefaultRouter
 
 from cities.api import CityViewSet
-from citynet.api import OfflineRedocView, not_found
+from citynet.api import OfflineRedocView
+from citynet.api import not_found
 from networks.api import viewsets as api
-from networks.api.matrix import AgreementView, MatrixView
+from networks.api.matrix import AgreementView
+from networks.api.matrix import MatrixView
 
 
 class ApiRootView(APIRootView):

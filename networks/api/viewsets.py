@@ -3,41 +3,44 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 
 from cities.geonames import GEONAMES_ATTRIBUTION
-from citynet.api import READ_ONLY_METHODS, SLUG_PATTERN, ApiSearchFilter
+from citynet.api import READ_ONLY_METHODS
+from citynet.api import SLUG_PATTERN
+from citynet.api import ApiSearchFilter
 from citynet.downloads import csv_response
-from networks import aggregates, filters
-from networks.api.base import ApiViewSet, VersionCheckedViewSet, resource_schema
-from networks.api.serializers import (
-    CodeSerializer,
-    CodingSerializer,
-    EngagementObservationSerializer,
-    MembershipSerializer,
-    NetworkSerializer,
-    ParticipationSerializer,
-    QuoteSerializer,
-    ReleaseSerializer,
-    SourceSerializer,
-    SubNetworkSerializer,
-)
-from networks.models import (
-    Code,
-    Coding,
-    EngagementObservation,
-    Evidence,
-    Membership,
-    Network,
-    Participation,
-    Release,
-    Source,
-    SubNetwork,
-)
+from networks import aggregates
+from networks import filters
+from networks.api.base import ApiViewSet
+from networks.api.base import VersionCheckedViewSet
+from networks.api.base import resource_schema
+from networks.api.serializers import CodeSerializer
+from networks.api.serializers import CodingSerializer
+from networks.api.serializers import EngagementObservationSerializer
+from networks.api.serializers import MembershipSerializer
+from networks.api.serializers import NetworkSerializer
+from networks.api.serializers import ParticipationSerializer
+from networks.api.serializers import QuoteSerializer
+from networks.api.serializers import ReleaseSerializer
+from networks.api.serializers import SourceSerializer
+from networks.api.serializers import SubNetworkSerializer
+from networks.models import Code
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Release
+from networks.models import Source
+from networks.models import SubNetwork
 from networks.research.citations import attribution_lines
-from networks.selectors import CODING_NOTE, evidence_sources
+from networks.selectors import CODING_NOTE
+from networks.selectors import evidence_sources
 from networks.visibility import PUBLIC_READERS
 
 

@@ -6,27 +6,31 @@ Views turn a figure into JSON with `figure_json` and the page's static script dr
 with the vendored plotly.js. Click targets travel in `customdata`: the id of the evidence
 an element stands for, or the URL of the page it opens."""
 
-from networks.charts.bars import city_pair_figure, engagement_figure, logics_figure, offer_and_use_figure
-from networks.charts.heatmaps import comparison_figure, portfolio_figure
-from networks.charts.places import graph_layout, member_map_figure, network_graph_figure
-from networks.charts.style import (
-    ACCENT,
-    AGREEMENT_LINES,
-    AGREEMENT_TEXT,
-    FONT,
-    GOLDEN_ANGLE,
-    INK,
-    LINE,
-    LOGIC_INK,
-    MUTED,
-    NETWORK_SIDE,
-    OUTCOME_MARKS,
-    OUTCOME_WORDS,
-    PALETTE,
-    SALIENCE_COLOURS,
-    figure_json,
-    short_label,
-)
+from networks.charts.bars import city_pair_figure
+from networks.charts.bars import engagement_figure
+from networks.charts.bars import logics_figure
+from networks.charts.bars import offer_and_use_figure
+from networks.charts.heatmaps import comparison_figure
+from networks.charts.heatmaps import portfolio_figure
+from networks.charts.places import graph_layout
+from networks.charts.places import member_map_figure
+from networks.charts.places import network_graph_figure
+from networks.charts.style import ACCENT
+from networks.charts.style import AGREEMENT_LINES
+from networks.charts.style import AGREEMENT_TEXT
+from networks.charts.style import FONT
+from networks.charts.style import GOLDEN_ANGLE
+from networks.charts.style import INK
+from networks.charts.style import LINE
+from networks.charts.style import LOGIC_INK
+from networks.charts.style import MUTED
+from networks.charts.style import NETWORK_SIDE
+from networks.charts.style import OUTCOME_MARKS
+from networks.charts.style import OUTCOME_WORDS
+from networks.charts.style import PALETTE
+from networks.charts.style import SALIENCE_COLOURS
+from networks.charts.style import figure_json
+from networks.charts.style import short_label
 
 __all__ = [
     "ACCENT",

@@ -5,16 +5,14 @@ from collections import defaultdict
 
 import plotly.graph_objects as go
 
-from networks.charts.style import (
-    ACCENT,
-    LINE,
-    MUTED,
-    NETWORK_SIDE,
-    OUTCOME_WORDS,
-    PALETTE,
-    base_layout,
-    short_label,
-)
+from networks.charts.style import ACCENT
+from networks.charts.style import LINE
+from networks.charts.style import MUTED
+from networks.charts.style import NETWORK_SIDE
+from networks.charts.style import OUTCOME_WORDS
+from networks.charts.style import PALETTE
+from networks.charts.style import base_layout
+from networks.charts.style import short_label
 from networks.salience import SALIENCE_LABELS
 
 

@@ -2,16 +2,14 @@
 
 import plotly.graph_objects as go
 
-from networks.charts.style import (
-    AGREEMENT_LINES,
-    AGREEMENT_TEXT,
-    MUTED,
-    OUTCOME_MARKS,
-    OUTCOME_WORDS,
-    SALIENCE_COLOURS,
-    base_layout,
-    code_tick,
-)
+from networks.charts.style import AGREEMENT_LINES
+from networks.charts.style import AGREEMENT_TEXT
+from networks.charts.style import MUTED
+from networks.charts.style import OUTCOME_MARKS
+from networks.charts.style import OUTCOME_WORDS
+from networks.charts.style import SALIENCE_COLOURS
+from networks.charts.style import base_layout
+from networks.charts.style import code_tick
 from networks.salience import SALIENCE_LABELS
 
 

@@ -5,7 +5,12 @@ from collections import defaultdict
 
 import plotly.graph_objects as go
 
-from networks.charts.style import ACCENT, GOLDEN_ANGLE, INK, NETWORK_SIDE, PALETTE, base_layout
+from networks.charts.style import ACCENT
+from networks.charts.style import GOLDEN_ANGLE
+from networks.charts.style import INK
+from networks.charts.style import NETWORK_SIDE
+from networks.charts.style import PALETTE
+from networks.charts.style import base_layout
 
 
 def member_map_figure(places: list[dict], narrow: bool = False) -> go.Figure:

@@ -13,7 +13,8 @@ import datetime
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -21,8 +22,12 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from cities.models import City
-from networks.dates import DatePrecision, parse_partial_date, period_end
-from networks.models import Membership, Network, Source
+from networks.dates import DatePrecision
+from networks.dates import parse_partial_date
+from networks.dates import period_end
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Source
 
 REQUIRED_COLUMNS = {"city", "country_iso2", "source"}
 AMENDABLE_FIELDS = {"kind", "took_effect", "left", "note"}

@@ -10,23 +10,22 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
+from django.db import transaction
 from django.utils.text import slugify
 
 from cities.models import City
-from networks.models import (
-    Code,
-    CodebookVersion,
-    Coder,
-    Coding,
-    EngagementObservation,
-    Evidence,
-    Network,
-    Participation,
-    Source,
-    SubNetwork,
-    Theme,
-)
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
+from networks.models import Theme
 
 STUDY_PATH = settings.BASE_DIR / "fixtures" / "study" / "study.json"
 MODELS = [

@@ -5,17 +5,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Prefetch, Q, Value, When
-from django.db.models.functions import Cast, Substr
+from django.db.models import Case
+from django.db.models import F
+from django.db.models import Prefetch
+from django.db.models import Q
+from django.db.models import Value
+from django.db.models import When
+from django.db.models.functions import Cast
+from django.db.models.functions import Substr
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cities.models import City
 from networks.models.sources import Source
 from networks.salience import SALIENCE_LABELS
-from networks.visibility import Reader, can_see_restricted
+from networks.visibility import Reader
+from networks.visibility import can_see_restricted
 
 if TYPE_CHECKING:
     from networks.models.networks import Network

@@ -6,12 +6,18 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Case, F, Q, When
+from django.db.models import Case
+from django.db.models import F
+from django.db.models import Q
+from django.db.models import When
 from django.db.models.functions import Cast
 from simple_history.models import HistoricalRecords
 
 from cities.models import City
-from networks.dates import PRECISIONS, DatePrecision, format_partial_date, spell_period
+from networks.dates import PRECISIONS
+from networks.dates import DatePrecision
+from networks.dates import format_partial_date
+from networks.dates import spell_period
 from networks.models.sources import Source
 
 if TYPE_CHECKING:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count
+from django.db.models import F
+from django.db.models import OuterRef
+from django.db.models import Prefetch
+from django.db.models import Q
+from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from cities.models import City
 from networks.models.codings import Coding
-from networks.models.memberships import Membership, Participation
+from networks.models.memberships import Membership
+from networks.models.memberships import Participation
 from networks.models.sources import Source
 
 if TYPE_CHECKING:

@@ -1,7 +1,8 @@
 """Where a fact or a code comes from."""
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models import Q
 
 
 class SourceQuerySet(models.QuerySet):

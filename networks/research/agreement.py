@@ -33,7 +33,10 @@ overall figure. Both are None where undefined: no pairable units, or no variatio
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable
+from collections.abc import Hashable
+from collections.abc import Iterable
+from collections.abc import Sequence
 from itertools import combinations
 
 from networks.salience import SALIENCE_LABELS

@@ -12,13 +12,20 @@ Nothing is cached: a release made a moment ago is cited on the next request.
 """
 
 import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from django.utils import timezone
 
 from cities.geonames import GEONAMES_ATTRIBUTION
-from networks.models import Release, Source
-from networks.research.releases import AUTHOR, TITLE, citation_apa, citation_bibtex
+from networks.models import Release
+from networks.models import Source
+from networks.research.releases import AUTHOR
+from networks.research.releases import TITLE
+from networks.research.releases import citation_apa
+from networks.research.releases import citation_bibtex
 
 UNRELEASED = "unreleased working data"
 # Parameters that choose a page of a list or a file format, not what the view shows.

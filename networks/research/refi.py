@@ -56,7 +56,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from lxml import etree
 
-from networks.models import Code, CodebookVersion, Coding, Evidence
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coding
+from networks.models import Evidence
 from networks.research.releases import deterministic_zip
 from networks.visibility import RESTRICTED_LABEL
 

@@ -18,19 +18,25 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
 from unittest import mock
 
 import django
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.test.utils import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from cities.models import City
 from citynet import caching
-from networks.models import Coding, Evidence, Membership, Network
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
 
 API_LIST_MS = 20
 HTML_LIST_MS = 40

@@ -17,7 +17,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from networks.models import Membership, Network
+from networks.models import Membership
+from networks.models import Network
 
 SOURCE = "Synthetic benchmark list made by manage.py bench_import; not real data"
 HEADER = "city,country_iso2,round,year_selected,source,latitude,longitude,population\n"

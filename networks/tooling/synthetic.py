@@ -26,27 +26,30 @@ import heapq
 import math
 import random
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 
 from cities.models import City
-from networks.dates import DatePrecision, period_end, period_start
-from networks.models import (
-    Code,
-    Coder,
-    Coding,
-    EngagementObservation,
-    Evidence,
-    Membership,
-    Network,
-    Participation,
-    Source,
-    SubNetwork,
-)
+from networks.dates import DatePrecision
+from networks.dates import period_end
+from networks.dates import period_start
+from networks.models import Code
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
 
 SYNTHETIC_LABEL = "Citynet synthetic data (not real)"
 SYNTHETIC_CITATION = (

@@ -7,8 +7,14 @@ from django.urls import reverse
 
 from cities.models import City
 from networks.models import Membership
-from tests.admin_forms import autocomplete, city_form, error_messages, membership_fields
-from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory
+from tests.admin_forms import autocomplete
+from tests.admin_forms import city_form
+from tests.admin_forms import error_messages
+from tests.admin_forms import membership_fields
+from tests.factories import CityFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
 
 pytestmark = [
     pytest.mark.django_db,

@@ -8,9 +8,14 @@ import pytest
 
 from cities.models import City
 from networks.importing.study import study_load
-from networks.models import Code, Network
+from networks.models import Code
+from networks.models import Network
 from networks.selectors import cities_for_list
-from tests.factories import CityFactory, CodeFactory, CodingFactory, MembershipFactory, NetworkFactory
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
 
 pytestmark = pytest.mark.django_db
 

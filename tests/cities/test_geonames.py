@@ -8,8 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cities.geonames import ascii_name, geonames_load, read_places
-from cities.models import City, GeoNamesName, GeoNamesPlace, fold_name
+from cities.geonames import ascii_name
+from cities.geonames import geonames_load
+from cities.geonames import read_places
+from cities.models import City
+from cities.models import GeoNamesName
+from cities.models import GeoNamesPlace
+from cities.models import fold_name
 from tests import admin_forms
 
 pytestmark = [

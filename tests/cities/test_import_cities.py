@@ -10,7 +10,9 @@ from cities.models import City
 from cities.resources import CityResource
 from networks.models import Membership
 from tests import admin_imports
-from tests.admin_imports import problem_cells, problems, totals
+from tests.admin_imports import problem_cells
+from tests.admin_imports import problems
+from tests.admin_imports import totals
 from tests.factories import CityFactory
 
 pytestmark = [

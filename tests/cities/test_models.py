@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
 from cities.models import City
 from tests.factories import CityFactory

@@ -4,19 +4,18 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from networks.models import Code, Evidence
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CodingFactory,
-    EngagementObservationFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    ParticipationFactory,
-    SourceFactory,
-    SubNetworkFactory,
-)
+from networks.models import Code
+from networks.models import Evidence
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import EngagementObservationFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SourceFactory
+from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,10 @@
 import pytest
 
-from tests.factories import CityFactory, CodeFactory, CoderFactory, NetworkFactory, SourceFactory
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CoderFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
 
 
 @pytest.fixture

@@ -6,34 +6,33 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from networks.models import (
-    CodebookVersion,
-    Coding,
-    EngagementObservation,
-    Evidence,
-    Membership,
-    Network,
-    Participation,
-    Source,
-    SubNetwork,
-)
-from tests.admin_forms import autocomplete, error_messages, inline_data, membership_fields
-from tests.factories import (
-    CityFactory,
-    CodebookVersionFactory,
-    CodeFactory,
-    CoderFactory,
-    CodingFactory,
-    EngagementObservationFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    ParticipationFactory,
-    SourceFactory,
-    SubNetworkFactory,
-    ThemeFactory,
-    UserFactory,
-)
+from networks.models import CodebookVersion
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
+from tests.admin_forms import autocomplete
+from tests.admin_forms import error_messages
+from tests.admin_forms import inline_data
+from tests.admin_forms import membership_fields
+from tests.factories import CityFactory
+from tests.factories import CodebookVersionFactory
+from tests.factories import CodeFactory
+from tests.factories import CoderFactory
+from tests.factories import CodingFactory
+from tests.factories import EngagementObservationFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SourceFactory
+from tests.factories import SubNetworkFactory
+from tests.factories import ThemeFactory
+from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db,

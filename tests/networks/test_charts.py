@@ -6,8 +6,11 @@ import re
 from pathlib import Path
 
 from cities.models import City
-from networks import aggregates, charts
-from networks.models import Code, Coding, Network
+from networks import aggregates
+from networks import charts
+from networks.models import Code
+from networks.models import Coding
+from networks.models import Network
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 

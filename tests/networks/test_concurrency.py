@@ -6,7 +6,9 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
+from django.db import connections
+from django.db import transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,9 +16,14 @@ from django.urls import reverse
 from networks import concurrency
 from networks.admin.forms import VersionCheckedForm
 from networks.api.serializers import MembershipSerializer
-from networks.models import Coding, Evidence, Membership
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Membership
 from tests.admin_forms import page_data
-from tests.factories import CodingFactory, EvidenceFactory, MembershipFactory, UserFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db,

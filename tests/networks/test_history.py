@@ -5,9 +5,13 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from networks.models import Coding, Evidence, Membership
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Membership
 from tests.admin_forms import page_data
-from tests.factories import CodingFactory, EvidenceFactory, MembershipFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
 
 pytestmark = [
     pytest.mark.django_db,

@@ -2,22 +2,22 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
 from networks.dates import format_partial_date
-from networks.models import Coding, Membership
-from tests.factories import (
-    CityFactory,
-    CodebookVersionFactory,
-    CodingFactory,
-    EngagementObservationFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    ParticipationFactory,
-    SourceFactory,
-    SubNetworkFactory,
-)
+from networks.models import Coding
+from networks.models import Membership
+from tests.factories import CityFactory
+from tests.factories import CodebookVersionFactory
+from tests.factories import CodingFactory
+from tests.factories import EngagementObservationFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SourceFactory
+from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,16 +7,15 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from networks.models import Code, Evidence
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CoderFactory,
-    CodingFactory,
-    EvidenceFactory,
-    NetworkFactory,
-    SourceFactory,
-)
+from networks.models import Code
+from networks.models import Evidence
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CoderFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
 

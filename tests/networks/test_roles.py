@@ -9,9 +9,13 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from networks.models import Membership
-from networks.services import EDITOR, READ_ONLY_STAFF
+from networks.services import EDITOR
+from networks.services import READ_ONLY_STAFF
 from tests.admin_forms import membership_fields
-from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory
+from tests.factories import CityFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
 
 pytestmark = [
     pytest.mark.django_db,

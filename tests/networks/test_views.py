@@ -4,16 +4,15 @@ import json
 import pytest
 from django.urls import reverse
 
-from networks.models import Code, Coding
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CodingFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    SubNetworkFactory,
-)
+from networks.models import Code
+from networks.models import Coding
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 

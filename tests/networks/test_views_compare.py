@@ -5,8 +5,13 @@ import csv
 import pytest
 from django.urls import reverse
 
-from networks.models import Code, Evidence
-from tests.factories import CityFactory, CodeFactory, CodingFactory, EvidenceFactory, NetworkFactory
+from networks.models import Code
+from networks.models import Evidence
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import NetworkFactory
 
 pytestmark = pytest.mark.django_db
 

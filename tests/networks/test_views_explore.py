@@ -5,16 +5,14 @@ import csv
 import pytest
 from django.urls import reverse
 
-from tests.factories import (
-    CityFactory,
-    CodingFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    ParticipationFactory,
-    SourceFactory,
-    SubNetworkFactory,
-)
+from tests.factories import CityFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SourceFactory
+from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 

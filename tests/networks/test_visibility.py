@@ -18,21 +18,23 @@ import pytest
 from django.core.management import call_command
 
 from citynet import caching
-from networks.models import Code, Coding, Evidence, Source
+from networks.models import Code
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Source
 from networks.research.refi import schema_errors
 from networks.research.releases import build_release
-from networks.services import EDITOR, READ_ONLY_STAFF
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CoderFactory,
-    CodingFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    SourceFactory,
-    UserFactory,
-)
+from networks.services import EDITOR
+from networks.services import READ_ONLY_STAFF
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CoderFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

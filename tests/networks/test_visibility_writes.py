@@ -6,17 +6,25 @@ Reads on the site, the API and the downloads are in test_visibility.py.
 import io
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.urls import reverse
 
 from networks.importing.resources import CodingResource
 from networks.models import Evidence
-from networks.services import EDITOR, READ_ONLY_STAFF
-from networks.visibility import OPERATOR, can_see_restricted
-from tests.factories import CodingFactory, EvidenceFactory, SourceFactory, UserFactory
+from networks.services import EDITOR
+from networks.services import READ_ONLY_STAFF
+from networks.visibility import OPERATOR
+from networks.visibility import can_see_restricted
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import SourceFactory
+from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db,

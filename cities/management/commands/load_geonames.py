@@ -2,7 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from cities.geonames import MIN_POPULATIONS, geonames_load, read_places
+from cities.geonames import MIN_POPULATIONS
+from cities.geonames import geonames_load
+from cities.geonames import read_places
 
 
 class Command(BaseCommand):

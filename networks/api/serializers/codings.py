@@ -5,23 +5,21 @@ from django.db import transaction
 from django.urls import reverse
 from rest_framework import serializers
 
-from networks.api.serializers.fields import (
-    CleanModelSerializer,
-    NaturalKeyField,
-    city_slug_field,
-    model_errors,
-    network_slug_field,
-    version_field,
-)
-from networks.models import (
-    Code,
-    CodebookVersion,
-    Coder,
-    Coding,
-    Evidence,
-    Release,
-)
-from networks.research.releases import citation_apa, citation_bibtex
+from networks.api.serializers.fields import PLACE_IN_NETWORK_FIELDS
+from networks.api.serializers.fields import CleanModelSerializer
+from networks.api.serializers.fields import NaturalKeyField
+from networks.api.serializers.fields import city_slug_field
+from networks.api.serializers.fields import model_errors
+from networks.api.serializers.fields import network_slug_field
+from networks.api.serializers.fields import version_field
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Release
+from networks.research.releases import citation_apa
+from networks.research.releases import citation_bibtex
 from networks.visibility import can_see_restricted
 
 
@@ -140,11 +138,7 @@ class CodingSerializer(CleanModelSerializer):
         model = Coding
         fields = [
             "id",
-            "city",
-            "city_name",
-            "country",
-            "network",
-            "network_name",
+            *PLACE_IN_NETWORK_FIELDS,
             "code",
             "code_name",
             "code_kind",
@@ -260,11 +254,7 @@ class QuoteSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "coding",
-            "city",
-            "city_name",
-            "country",
-            "network",
-            "network_name",
+            *PLACE_IN_NETWORK_FIELDS,
             "code",
             "code_name",
             "code_kind",

@@ -9,12 +9,13 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from cities.models import City
-from networks.models import (
-    Network,
-)
+from networks.models import Network
 
 DATE = serializers.DateField()
 DATETIME = serializers.DateTimeField()
+
+# A record's place and network as the API names them: slugs, then names (`PlaceInNetworkFields`).
+PLACE_IN_NETWORK_FIELDS = ["city", "city_name", "country", "network", "network_name"]
 
 
 def model_errors(error: DjangoValidationError) -> dict:

@@ -4,9 +4,7 @@ from `to_representation()`."""
 
 from citynet.downloads import quoted_cell
 from networks.dates import spell_period
-from networks.models import (
-    iso_utc,
-)
+from networks.models import iso_utc
 
 
 class SpellColumns:

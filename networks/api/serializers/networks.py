@@ -8,25 +8,34 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from citynet.downloads import quoted_cell
-from networks.api.serializers.fields import (
-    DATE,
-    DATETIME,
-    CleanModelSerializer,
-    NaturalKeyField,
-    city_slug_field,
-    network_slug_field,
-    version_field,
-)
-from networks.api.serializers.membership_csv import SpellColumns, csv_cells, with_piece
-from networks.models import (
-    EngagementObservation,
-    Membership,
-    Network,
-    Participation,
-    Source,
-    SubNetwork,
-    Theme,
-)
+from networks.api.serializers.fields import DATE
+from networks.api.serializers.fields import DATETIME
+from networks.api.serializers.fields import PLACE_IN_NETWORK_FIELDS
+from networks.api.serializers.fields import CleanModelSerializer
+from networks.api.serializers.fields import NaturalKeyField
+from networks.api.serializers.fields import city_slug_field
+from networks.api.serializers.fields import network_slug_field
+from networks.api.serializers.fields import version_field
+from networks.api.serializers.membership_csv import SpellColumns
+from networks.api.serializers.membership_csv import csv_cells
+from networks.api.serializers.membership_csv import with_piece
+from networks.models import EngagementObservation
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
+from networks.models import Theme
+
+
+class PlaceInNetworkFields(serializers.Serializer):
+    """The place and network a record is about, by slug, with their names."""
+
+    city = city_slug_field(help_text="Slug of the member place.")
+    city_name = serializers.CharField(source="city.name", read_only=True)
+    country = serializers.CharField(source="city.country", read_only=True)
+    network = network_slug_field(help_text="Slug of the network.")
+    network_name = serializers.CharField(source="network.name", read_only=True)
 
 
 class NetworkSerializer(CleanModelSerializer):
@@ -116,9 +125,9 @@ class MembershipSerializer(CleanModelSerializer):
         validators: list = []
 
     def to_representation(self, spell: Membership) -> dict:
-        # What DRF's fields give (tests compare), without their per-field machinery: ~0.1 ms a
-        # spell over 23 fields, a third of a list page's time. The spell comes with city,
-        # network and source (`for_list()`).
+        # What DRF's fields give (tests compare), without their per-field machinery, which
+        # would be a third of a list page's time. The spell comes with city, network and
+        # source (`for_list()`).
         city, network, source = spell.city, spell.network, spell.source
         return {
             "id": spell.pk,
@@ -150,7 +159,7 @@ class MembershipSerializer(CleanModelSerializer):
     def csv_text(cls, spells: QuerySet, columns: list[str]) -> Iterator[str]:
         """`spells` as the CSV lines `csv_lines()` writes for their `to_representation()` under
         `columns` (the serializer's fields, or some of them; same cells, same quoting:
-        tests/networks/test_api_csv.py compares), 1,000 lines a piece. Written from
+        tests/networks/api/test_csv.py compares), 1,000 lines a piece. Written from
         `for_export()` value tuples a block at a time, column by column (`MEMBERSHIP_CSV_CELLS`),
         because DRF's per-field machinery would dominate an export of every spell. Timestamps
         are the database's UTC text (`iso_utc`). Three queries: networks, sources, spells."""
@@ -198,12 +207,7 @@ class SubNetworkSerializer(CleanModelSerializer):
         validators: list = []
 
 
-class ParticipationSerializer(CleanModelSerializer):
-    city = city_slug_field(help_text="Slug of the member place.")
-    city_name = serializers.CharField(source="city.name", read_only=True)
-    country = serializers.CharField(source="city.country", read_only=True)
-    network = network_slug_field(help_text="Slug of the network.")
-    network_name = serializers.CharField(source="network.name", read_only=True)
+class ParticipationSerializer(CleanModelSerializer, PlaceInNetworkFields):
     subnetwork_name = serializers.CharField(source="subnetwork.name", read_only=True, allow_null=True)
     source_label = serializers.CharField(source="source.__str__", read_only=True)
 
@@ -211,11 +215,7 @@ class ParticipationSerializer(CleanModelSerializer):
         model = Participation
         fields = [
             "id",
-            "city",
-            "city_name",
-            "country",
-            "network",
-            "network_name",
+            *PLACE_IN_NETWORK_FIELDS,
             "subnetwork",
             "subnetwork_name",
             "unit",
@@ -251,12 +251,7 @@ class SourceSerializer(CleanModelSerializer):
         validators: list = []
 
 
-class EngagementObservationSerializer(CleanModelSerializer):
-    city = city_slug_field(help_text="Slug of the member place.")
-    city_name = serializers.CharField(source="city.name", read_only=True)
-    country = serializers.CharField(source="city.country", read_only=True)
-    network = network_slug_field(help_text="Slug of the network.")
-    network_name = serializers.CharField(source="network.name", read_only=True)
+class EngagementObservationSerializer(CleanModelSerializer, PlaceInNetworkFields):
     observed_display = serializers.CharField(read_only=True)
     level_label = serializers.CharField(source="get_level_display", read_only=True)
     source_label = serializers.CharField(source="source.__str__", read_only=True)
@@ -265,11 +260,7 @@ class EngagementObservationSerializer(CleanModelSerializer):
         model = EngagementObservation
         fields = [
             "id",
-            "city",
-            "city_name",
-            "country",
-            "network",
-            "network_name",
+            *PLACE_IN_NETWORK_FIELDS,
             "observed_on",
             "observed_precision",
             "approximate",

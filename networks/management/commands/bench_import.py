@@ -2,11 +2,15 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db import transaction
 from django.test import override_settings
 
-from networks.tooling.import_benchmark import ImportBenchmark, Rollback, write_member_list
+from networks.tooling.import_benchmark import ImportBenchmark
+from networks.tooling.import_benchmark import Rollback
+from networks.tooling.import_benchmark import write_member_list
 
 
 class Command(BaseCommand):

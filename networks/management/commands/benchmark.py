@@ -1,8 +1,10 @@
 import json
 from pathlib import Path
 
-from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
-from django.core.management.base import BaseCommand, CommandError
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from networks.tooling import benchmark
 

@@ -1,10 +1,12 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from networks.models import Code
-from networks.research.refi import codebook_qdc, schema_errors
+from networks.research.refi import codebook_qdc
+from networks.research.refi import schema_errors
 
 
 class Command(BaseCommand):

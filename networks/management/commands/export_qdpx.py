@@ -1,9 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
-from networks.models import Code, Coding, Network
-from networks.research.refi import project_document, qdpx_archive, schema_errors
+from networks.models import Code
+from networks.models import Coding
+from networks.models import Network
+from networks.research.refi import project_document
+from networks.research.refi import qdpx_archive
+from networks.research.refi import schema_errors
 from networks.visibility import OPERATOR
 
 

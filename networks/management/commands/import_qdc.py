@@ -1,9 +1,11 @@
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
-from networks.models import Code, CodebookVersion
+from networks.models import Code
+from networks.models import CodebookVersion
 from networks.research.refi import codebook_import_qdc
 
 

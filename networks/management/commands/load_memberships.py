@@ -1,9 +1,11 @@
 import datetime
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
-from networks.importing.memberlists import MemberListError, memberlist_load
+from networks.importing.memberlists import MemberListError
+from networks.importing.memberlists import memberlist_load
 
 
 class Command(BaseCommand):

@@ -1,9 +1,11 @@
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
-from networks.importing.study import STUDY_PATH, study_load
+from networks.importing.study import STUDY_PATH
+from networks.importing.study import study_load
 
 
 class Command(BaseCommand):

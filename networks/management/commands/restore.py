@@ -9,8 +9,10 @@ leaves the database as it was.
 from pathlib import Path
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db import transaction
 
 from networks.management.commands.backup import backed_up_models
 

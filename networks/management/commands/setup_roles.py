@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from networks.services import EDITOR, READ_ONLY_STAFF, roles_setup
+from networks.services import EDITOR
+from networks.services import READ_ONLY_STAFF
+from networks.services import roles_setup
 
 
 class Command(BaseCommand):

@@ -20,19 +20,26 @@ Where bundles go: the CITYNET_RELEASES_DIR setting, else the CITYNET_RELEASES_DI
 environment variable, else `$XDG_DATA_HOME/citynet/releases` (~/.local/share/...): outside
 the repository, because a release is kept for good once made."""
 
-from networks.research.releases.build import build_release, list_releases
-from networks.research.releases.files import (
-    AUTHOR,
-    GEONAMES_LICENSE,
-    GEONAMES_SOURCE,
-    LABEL_PATTERN,
-    TITLE,
-    deterministic_zip,
-    releases_dir,
-    sha256,
-)
-from networks.research.releases.package import citation_apa, citation_bibtex, datapackage, package_name, readme
-from networks.research.releases.tables import Column, Table, col, csv_value, table_csv
+from networks.research.releases.build import build_release
+from networks.research.releases.build import list_releases
+from networks.research.releases.files import AUTHOR
+from networks.research.releases.files import GEONAMES_LICENSE
+from networks.research.releases.files import GEONAMES_SOURCE
+from networks.research.releases.files import LABEL_PATTERN
+from networks.research.releases.files import TITLE
+from networks.research.releases.files import deterministic_zip
+from networks.research.releases.files import releases_dir
+from networks.research.releases.files import sha256
+from networks.research.releases.package import citation_apa
+from networks.research.releases.package import citation_bibtex
+from networks.research.releases.package import datapackage
+from networks.research.releases.package import package_name
+from networks.research.releases.package import readme
+from networks.research.releases.tables import Column
+from networks.research.releases.tables import Table
+from networks.research.releases.tables import col
+from networks.research.releases.tables import csv_value
+from networks.research.releases.tables import table_csv
 
 __all__ = [
     "AUTHOR",

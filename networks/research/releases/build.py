@@ -5,9 +5,16 @@ import json
 from pathlib import Path
 
 from networks.models import Source
-from networks.research.releases.files import LABEL_PATTERN, deterministic_zip, releases_dir, sha256
-from networks.research.releases.package import ReleaseContents, datapackage, package_name, readme
-from networks.research.releases.tables import release_tables, table_csv
+from networks.research.releases.files import LABEL_PATTERN
+from networks.research.releases.files import deterministic_zip
+from networks.research.releases.files import releases_dir
+from networks.research.releases.files import sha256
+from networks.research.releases.package import ReleaseContents
+from networks.research.releases.package import datapackage
+from networks.research.releases.package import package_name
+from networks.research.releases.package import readme
+from networks.research.releases.tables import release_tables
+from networks.research.releases.tables import table_csv
 
 
 def build_release(

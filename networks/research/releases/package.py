@@ -4,8 +4,12 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from networks.research.releases.files import AUTHOR, GEONAMES_LICENSE, GEONAMES_SOURCE, TITLE
-from networks.research.releases.tables import Column, Table
+from networks.research.releases.files import AUTHOR
+from networks.research.releases.files import GEONAMES_LICENSE
+from networks.research.releases.files import GEONAMES_SOURCE
+from networks.research.releases.files import TITLE
+from networks.research.releases.tables import Column
+from networks.research.releases.tables import Table
 
 # --- Descriptor and README ---------------------------------------------------------------
 

@@ -4,23 +4,23 @@ as CSV."""
 import csv
 import datetime
 import io
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
 
 # --- Tables ----------------------------------------------------------------------------
 from cities.models import City
 from networks.dates import DatePrecision
-from networks.models import (
-    Code,
-    Coding,
-    EngagementObservation,
-    Evidence,
-    Membership,
-    Network,
-    Participation,
-    Source,
-    SubNetwork,
-)
+from networks.models import Code
+from networks.models import Coding
+from networks.models import EngagementObservation
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,11 @@ from django.urls import reverse
 
 from cities.models import City
 from citynet import caching
-from tests.factories import CityFactory, CodingFactory, EvidenceFactory, MembershipFactory, UserFactory
+from tests.factories import CityFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,16 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from cities.models import City
-from networks.importing.study import STUDY_PATH, study_load
-from networks.models import Code, CodebookVersion, Coding, Evidence, Network, Source
-from tests.factories import CityFactory, CodebookVersionFactory
+from networks.importing.study import STUDY_PATH
+from networks.importing.study import study_load
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Network
+from networks.models import Source
+from tests.factories import CityFactory
+from tests.factories import CodebookVersionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cities.models import City
-from networks.models import Coding, Membership, Network
+from networks.models import Coding
+from networks.models import Membership
+from networks.models import Network
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,9 @@ from django.urls import reverse
 
 from networks.models import Release
 from networks.services import release_create
-from tests.factories import CodingFactory, EvidenceFactory, MembershipFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

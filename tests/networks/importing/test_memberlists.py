@@ -5,9 +5,12 @@ import pytest
 from django.conf import settings
 
 from cities.models import City
-from networks.importing.memberlists import MemberListError, memberlist_load
-from networks.models import Membership, Source
-from tests.factories import CityFactory, NetworkFactory
+from networks.importing.memberlists import MemberListError
+from networks.importing.memberlists import memberlist_load
+from networks.models import Membership
+from networks.models import Source
+from tests.factories import CityFactory
+from tests.factories import NetworkFactory
 
 pytestmark = pytest.mark.django_db
 

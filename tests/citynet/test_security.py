@@ -11,11 +11,13 @@ from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
 from cities.models import City
-from tests.factories import CityFactory, NetworkFactory, UserFactory
+from tests.factories import CityFactory
+from tests.factories import NetworkFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 STRICT_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",

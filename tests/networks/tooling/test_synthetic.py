@@ -4,12 +4,24 @@ within every constraint, the same for a seed, and removed exactly."""
 import io
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
 from cities.models import City
-from networks.models import Code, Coder, Coding, Evidence, Membership, Network, Participation, Source, SubNetwork
+from networks.models import Code
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Network
+from networks.models import Participation
+from networks.models import Source
+from networks.models import SubNetwork
 from networks.tooling import synthetic
-from tests.factories import CodeFactory, CodingFactory, EvidenceFactory, MembershipFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from networks.models import Membership, Network
+from networks.models import Membership
+from networks.models import Network
 
 pytestmark = pytest.mark.django_db
 

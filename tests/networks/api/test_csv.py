@@ -7,16 +7,15 @@ import io
 import pytest
 
 from cities.geonames import GEONAMES_ATTRIBUTION
-from citynet.downloads import csv_lines, neutralise
-from tests.factories import (
-    API_RESOURCES,
-    CityFactory,
-    CodingFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    SourceFactory,
-)
+from citynet.downloads import csv_lines
+from citynet.downloads import neutralise
+from tests.factories import API_RESOURCES
+from tests.factories import CityFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,18 +8,19 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
 from networks.importing.study import study_load
-from networks.research.releases import (
-    build_release,
-    citation_bibtex,
-    csv_value,
-    deterministic_zip,
-    list_releases,
-    releases_dir,
-)
-from tests.factories import MembershipFactory, ParticipationFactory, SubNetworkFactory
+from networks.research.releases import build_release
+from networks.research.releases import citation_bibtex
+from networks.research.releases import csv_value
+from networks.research.releases import deterministic_zip
+from networks.research.releases import list_releases
+from networks.research.releases import releases_dir
+from tests.factories import MembershipFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SubNetworkFactory
 
 RELEASED = datetime.date(2025, 3, 1)
 TABLES = [

@@ -8,16 +8,17 @@ import pytest
 
 from networks import aggregates
 from networks.importing.study import study_load
-from networks.models import Code, Coding, Membership, Network
+from networks.models import Code
+from networks.models import Coding
+from networks.models import Membership
+from networks.models import Network
 from networks.research import agreement
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CodingFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-)
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,21 +6,24 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from networks.importing.resources import CodingResource, NetworkResource
-from networks.models import Coding, Evidence, Network
+from networks.importing.resources import CodingResource
+from networks.importing.resources import NetworkResource
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Network
 from tests import admin_imports
-from tests.admin_imports import problem_cells, problems, totals
-from tests.factories import (
-    CityFactory,
-    CodebookVersionFactory,
-    CodeFactory,
-    CoderFactory,
-    CodingFactory,
-    EvidenceFactory,
-    NetworkFactory,
-    SourceFactory,
-    ThemeFactory,
-)
+from tests.admin_imports import problem_cells
+from tests.admin_imports import problems
+from tests.admin_imports import totals
+from tests.factories import CityFactory
+from tests.factories import CodebookVersionFactory
+from tests.factories import CodeFactory
+from tests.factories import CoderFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
+from tests.factories import ThemeFactory
 
 pytestmark = [
     pytest.mark.django_db,

@@ -3,18 +3,20 @@ import random
 import pytest
 
 from networks.models import Coding
-from networks.research.agreement import (
-    agreement_summary,
-    classify_cell,
-    coding_rows,
-    cohen_kappa,
-    disagreements,
-    krippendorff_alpha,
-    matrix_with_agreement,
-    percent_agreement,
-    reliability_table,
-)
-from tests.factories import CityFactory, CoderFactory, CodingFactory, EvidenceFactory, NetworkFactory
+from networks.research.agreement import agreement_summary
+from networks.research.agreement import classify_cell
+from networks.research.agreement import coding_rows
+from networks.research.agreement import cohen_kappa
+from networks.research.agreement import disagreements
+from networks.research.agreement import krippendorff_alpha
+from networks.research.agreement import matrix_with_agreement
+from networks.research.agreement import percent_agreement
+from networks.research.agreement import reliability_table
+from tests.factories import CityFactory
+from tests.factories import CoderFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import NetworkFactory
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four
 # observers, twelve units, missing values. Rows are observers A-D, columns units 1-12.

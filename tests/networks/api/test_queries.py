@@ -3,19 +3,17 @@
 import pytest
 
 from networks.models import Code
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CodingFactory,
-    EngagementObservationFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    ParticipationFactory,
-    SourceFactory,
-    SubNetworkFactory,
-    ThemeFactory,
-)
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import EngagementObservationFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SourceFactory
+from tests.factories import SubNetworkFactory
+from tests.factories import ThemeFactory
 
 pytestmark = pytest.mark.django_db
 

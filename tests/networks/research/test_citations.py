@@ -9,9 +9,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from networks.models import Release, Source
-from networks.research.citations import UNRELEASED, cite_view, permalink
-from tests.factories import CityFactory, CodingFactory, EvidenceFactory, MembershipFactory, NetworkFactory
+from networks.models import Release
+from networks.models import Source
+from networks.research.citations import UNRELEASED
+from networks.research.citations import cite_view
+from networks.research.citations import permalink
+from tests.factories import CityFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
 
 STUDY = "Solveig Grønnestad and Anne Bach Nielsen (2018). Urbane forbindelser_ 100% & more."
 

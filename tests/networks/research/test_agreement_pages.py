@@ -7,7 +7,12 @@ import pytest
 from django.urls import reverse
 
 from networks.models import Code
-from tests.factories import CityFactory, CodeFactory, CoderFactory, CodingFactory, EvidenceFactory, NetworkFactory
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CoderFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import NetworkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,18 @@ from django.urls import reverse
 
 from cities.models import City
 from networks.importing.resources import MembershipResource
-from networks.models import Membership, Source
+from networks.models import Membership
+from networks.models import Source
 from tests import admin_imports
-from tests.admin_imports import CSV, XLSX, problem_cells, problems, totals
-from tests.factories import CityFactory, MembershipFactory, NetworkFactory, SourceFactory
+from tests.admin_imports import CSV
+from tests.admin_imports import XLSX
+from tests.admin_imports import problem_cells
+from tests.admin_imports import problems
+from tests.admin_imports import totals
+from tests.factories import CityFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
 
 pytestmark = [
     pytest.mark.django_db,

@@ -6,33 +6,34 @@ from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from lxml import etree
 
-from networks.importing.study import STUDY_PATH, study_load
-from networks.models import Code, CodebookVersion, Coding, Evidence
-from networks.research.refi import (
-    GUID_NAMESPACE,
-    POSITIONS,
-    code_guid,
-    codebook_import_qdc,
-    codebook_qdc,
-    parse_code_description,
-    project_document,
-    project_qdpx,
-    read_qdc,
-    schema_errors,
-)
-from tests.factories import (
-    CityFactory,
-    CodebookVersionFactory,
-    CodeFactory,
-    CoderFactory,
-    CodingFactory,
-    EvidenceFactory,
-    NetworkFactory,
-    SourceFactory,
-)
+from networks.importing.study import STUDY_PATH
+from networks.importing.study import study_load
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coding
+from networks.models import Evidence
+from networks.research.refi import GUID_NAMESPACE
+from networks.research.refi import POSITIONS
+from networks.research.refi import code_guid
+from networks.research.refi import codebook_import_qdc
+from networks.research.refi import codebook_qdc
+from networks.research.refi import parse_code_description
+from networks.research.refi import project_document
+from networks.research.refi import project_qdpx
+from networks.research.refi import read_qdc
+from networks.research.refi import schema_errors
+from tests.factories import CityFactory
+from tests.factories import CodebookVersionFactory
+from tests.factories import CodeFactory
+from tests.factories import CoderFactory
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
 
 P = "{urn:QDA-XML:project:1.0}"
 CODE_FIELDS = ["code", "name", "kind", "position", "definition", "when_to_use", "when_not_to_use", "example"]

@@ -8,8 +8,14 @@ from django.urls import reverse
 from lxml import etree
 
 from networks.importing.study import study_load
-from networks.models import Code, CodebookVersion, Coding, Evidence
-from networks.research.refi import PROJECT_NAMESPACE, codebook_import_qdc, read_qdc, schema_errors
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coding
+from networks.models import Evidence
+from networks.research.refi import PROJECT_NAMESPACE
+from networks.research.refi import codebook_import_qdc
+from networks.research.refi import read_qdc
+from networks.research.refi import schema_errors
 
 pytestmark = pytest.mark.django_db
 

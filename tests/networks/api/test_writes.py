@@ -5,8 +5,14 @@ import datetime
 import pytest
 
 from cities.models import City
-from networks.models import Coding, Evidence, Membership, SubNetwork
-from tests.factories import CodingFactory, EvidenceFactory, MembershipFactory, SubNetworkFactory
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import SubNetwork
+from tests.factories import CodingFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,19 +5,21 @@ import datetime
 import pytest
 
 from cities.models import City
-from networks.models import Code, Coding, Evidence, Membership, Participation
-from tests.factories import (
-    CityFactory,
-    CodeFactory,
-    CodingFactory,
-    EngagementObservationFactory,
-    EvidenceFactory,
-    MembershipFactory,
-    NetworkFactory,
-    ParticipationFactory,
-    SourceFactory,
-    SubNetworkFactory,
-)
+from networks.models import Code
+from networks.models import Coding
+from networks.models import Evidence
+from networks.models import Membership
+from networks.models import Participation
+from tests.factories import CityFactory
+from tests.factories import CodeFactory
+from tests.factories import CodingFactory
+from tests.factories import EngagementObservationFactory
+from tests.factories import EvidenceFactory
+from tests.factories import MembershipFactory
+from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SourceFactory
+from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from rest_framework.test import APIRequestFactory
 
 from cities.api import CityViewSet
 from networks.api.matrix import MatrixView
-from tests.factories import CodingFactory, MembershipFactory
+from tests.factories import CodingFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

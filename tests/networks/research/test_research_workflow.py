@@ -16,7 +16,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from networks.importing.study import study_load
-from networks.models import Code, CodebookVersion, Coder, Coding, Evidence
+from networks.models import Code
+from networks.models import CodebookVersion
+from networks.models import Coder
+from networks.models import Coding
+from networks.models import Evidence
 from networks.research.refi import schema_errors
 
 pytestmark = pytest.mark.django_db
