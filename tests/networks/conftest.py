@@ -9,13 +9,14 @@ from tests.factories import SourceFactory
 
 @pytest.fixture
 def write_targets(db) -> dict:
-    """What API writes name by key: the city "oslo", the network "eurocities", the code
-    "knowledge", the coder "Seed coding", and a source (by its id)."""
+    """What API writes name by key, and what the visibility tests code: Oslo ("oslo"),
+    Eurocities ("eurocities"), the function "knowledge", the coder "Seed coding", and a source
+    (by its id)."""
     return {
-        "city": CityFactory(slug="oslo"),
-        "network": NetworkFactory(slug="eurocities"),
+        "city": CityFactory(name="Oslo", slug="oslo"),
+        "network": NetworkFactory(name="Eurocities", slug="eurocities"),
         "source": SourceFactory(),
-        "code": CodeFactory(code="knowledge"),
+        "code": CodeFactory(code="knowledge", name="Knowledge sharing", position=1),
         "coder": CoderFactory(name="Seed coding"),
     }
 

@@ -26,13 +26,11 @@ from networks.research.refi import schema_errors
 from networks.research.releases import build_release
 from networks.services import EDITOR
 from networks.services import READ_ONLY_STAFF
-from tests.factories import CityFactory
 from tests.factories import CodeFactory
 from tests.factories import CoderFactory
 from tests.factories import CodingFactory
 from tests.factories import EvidenceFactory
 from tests.factories import MembershipFactory
-from tests.factories import NetworkFactory
 from tests.factories import SourceFactory
 from tests.factories import UserFactory
 
@@ -48,14 +46,13 @@ READERS = MASKED + VERBATIM_READERS
 
 
 @pytest.fixture
-def world():
-    """Oslo in Eurocities, coded by two coders, with evidence of every visibility."""
-    knowledge = CodeFactory(code="knowledge", name="Knowledge sharing", position=1)
+def world(write_targets):
+    """Oslo in Eurocities (`write_targets`), coded by two coders, with evidence of every visibility."""
+    oslo, eurocities = write_targets["city"], write_targets["network"]
+    knowledge, seed = write_targets["code"], write_targets["coder"]
     appropriateness = CodeFactory(code="appropriateness", name="Appropriateness", kind=Code.Kind.LOGIC, position=1)
-    eurocities = NetworkFactory(name="Eurocities", slug="eurocities")
-    oslo = CityFactory(name="Oslo", slug="oslo")
     MembershipFactory(city=oslo, network=eurocities)
-    seed, second = CoderFactory(name="Seed coding"), CoderFactory(name="Second coder")
+    second = CoderFactory(name="Second coder")
     study = SourceFactory(kind=Source.Kind.STUDY, label="Study 2018", citation="Authors (2018). The study.")
     interview = SourceFactory(
         kind=Source.Kind.INTERVIEW,
