@@ -1,7 +1,6 @@
 """Serializers of networks, membership spells (with their fast CSV: `membership_csv`), sub-
 networks, participations, sources and engagement observations."""
 
-import itertools
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
@@ -16,9 +15,7 @@ from networks.api.serializers.fields import NaturalKeyField
 from networks.api.serializers.fields import city_slug_field
 from networks.api.serializers.fields import network_slug_field
 from networks.api.serializers.fields import version_field
-from networks.api.serializers.membership_csv import SpellColumns
-from networks.api.serializers.membership_csv import csv_cells
-from networks.api.serializers.membership_csv import with_piece
+from networks.api.serializers.membership_csv import membership_csv_lines
 from networks.models import EngagementObservation
 from networks.models import Membership
 from networks.models import Network
@@ -157,31 +154,24 @@ class MembershipSerializer(CleanModelSerializer):
 
     @classmethod
     def csv_text(cls, spells: QuerySet, columns: list[str]) -> Iterator[str]:
-        """`spells` as the CSV lines `csv_lines()` writes for their `to_representation()` under
-        `columns` (the serializer's fields, or some of them; same cells, same quoting:
-        tests/networks/api/test_csv.py compares), 1,000 lines a piece. Written from
-        `for_export()` value tuples a block at a time, column by column (`MEMBERSHIP_CSV_CELLS`),
-        because DRF's per-field machinery would dominate an export of every spell. Timestamps
-        are the database's UTC text (`iso_utc`). Three queries: networks, sources, spells."""
-        cells = csv_cells(columns)
-        networks = {
-            pk: with_piece((quoted_cell(slug), quoted_cell(name)))
-            for pk, slug, name in Network.objects.filter(pk__in=spells.values("network")).values_list(
-                "pk", "slug", "name"
-            )
-        }
-        sources = {
-            pk: with_piece((str(pk), quoted_cell(label or citation[:80]), quoted_cell(citation), quoted_cell(url)))
-            for pk, label, citation, url in Source.objects.filter(pk__in=spells.values("source")).values_list(
-                "pk", "label", "citation", "url"
-            )
-        }
-        places: dict[str, tuple[str, ...]] = {}
-        rows = spells.for_export().iterator(chunk_size=2000)
-        while block := list(itertools.islice(rows, 1000)):
-            spell_columns = SpellColumns(block, places, networks, sources)
-            lines = zip(*(cell(spell_columns) for cell in cells), strict=True)
-            yield "\r\n".join(map(",".join, lines)) + "\r\n"
+        """`spells` as the CSV lines `csv_lines()` writes for their `to_representation()`, at the
+        speed of an export of every spell: DRF's per-field machinery would dominate it. The
+        lines are written from `for_export()` value tuples (`membership_csv_lines`), in this
+        serializer's fields and order: `columns` must be `Meta.fields`, so that a field added here
+        and not there fails loudly rather than going missing. Timestamps are the database's UTC
+        text (`iso_utc`). Three queries: networks, sources, spells."""
+        if list(columns) != cls.Meta.fields:
+            raise ValueError(f"The membership CSV writes {cls.__name__}.Meta.fields in order, not {columns}.")
+        networks = Network.objects.filter(pk__in=spells.values("network")).values_list("pk", "slug", "name")
+        sources = Source.objects.filter(pk__in=spells.values("source")).values_list("pk", "label", "citation", "url")
+        return membership_csv_lines(
+            spells.for_export().iterator(chunk_size=2000),
+            networks={pk: f"{quoted_cell(slug)},{quoted_cell(name)}" for pk, slug, name in networks},
+            sources={
+                pk: f"{pk},{quoted_cell(label or citation[:80])},{quoted_cell(citation)},{quoted_cell(url)}"
+                for pk, label, citation, url in sources
+            },
+        )
 
 
 class SubNetworkSerializer(CleanModelSerializer):
