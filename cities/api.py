@@ -71,7 +71,7 @@ class CityViewSet(ApiViewSet):
         responses=PortfolioSerializer,
         filters=False,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], query_parameters=())  # `format` only: no filters
     def portfolio(self, request, slug=None):
         city = self.get_object()
         codings = Coding.objects.for_city(city, request.user)

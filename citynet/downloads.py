@@ -2,12 +2,14 @@
 
 A CSV download is a few `#` comment lines naming what it is, where it came from and under
 which licence (see `networks.research.citations.attribution_lines`), then a header row of stable column names, then
-one row per record. Cells that a spreadsheet would run as a formula are prefixed with `'`.
+one row per record. Cells that a spreadsheet would run as a formula are prefixed with `'`;
+so is any part of a comment line that a spreadsheet would read as a cell of its own.
 """
 
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterable
 from collections.abc import Iterator
 
@@ -20,6 +22,11 @@ from rest_framework.renderers import BaseRenderer
 # OWASP's list: a leading =, +, -, @, tab or carriage return starts a formula in common spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = " | "
+# In a comment line: control characters (a line break would end the line, a tab is a separator
+# to some readers), and a comma or semicolon (a separator to spreadsheets, the semicolon in
+# locales such as Danish) whose following text, spaces aside, would start a formula or a quoted cell.
+COMMENT_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+COMMENT_CELL_START = re.compile(r"([,;] *)(?=[=+\-@\"])")
 # An XLSX download is built in memory (openpyxl cannot stream a zip): at most this many rows.
 XLSX_MAX_ROWS = 20_000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,10 +65,20 @@ def csv_lines(rows: Iterable[dict], columns: list[str], comments: list[str]) -> 
     """
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     for comment in comments:
-        yield "# " + " ".join(comment.splitlines()) + "\r\n"
+        yield comment_line(comment)
     yield writer.writerow(columns)
     for row in rows:
         yield writer.writerow([csv_cell(row.get(column)) for column in columns])
+
+
+def comment_line(text: str) -> str:
+    """`text` as one comment line of a CSV download: `# ` and the text on one line. Readers
+    skip it (it starts with `#`); a spreadsheet that opens the file splits it at commas into
+    cells, so where a comma or semicolon would start a cell with a formula character or a quote
+    (`, =1+1`, `,"=1+1"`), that cell is prefixed with `'` like any data cell. Plain text is
+    left as it is, so a citation reads and copies unchanged."""
+    text = COMMENT_CONTROL.sub(" ", text)
+    return "# " + COMMENT_CELL_START.sub(r"\1'", text) + "\r\n"
 
 
 def csv_cell(value: object) -> object:

@@ -1,5 +1,9 @@
-"""The Content Security Policy, with the one exception the API docs need, and the pieces of the
-failed-login lockout (django-axes): the client address it counts by and the page it shows."""
+"""The Content Security Policy, with the one exception the API docs need; the API's JSON answers
+to requests its views never see (an address without its slash, a body too large); and the
+pieces of the failed-login lockout (django-axes): the client address it counts by and the page
+it shows."""
+
+import json
 
 from axes.helpers import get_cool_off
 from csp.constants import SELF
@@ -8,8 +12,16 @@ from csp.middleware import CSPMiddleware
 from csp.middleware import PolicyParts
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+from django.http import HttpResponsePermanentRedirect
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import is_valid_path
+from django.utils.http import escape_leading_slashes
 from rest_framework.throttling import BaseThrottle
+
+from citynet.api import not_found
 
 # Swagger UI and Redoc (drf-spectacular's templates) start with an inline script and style
 # their pages inline; Redoc also parses the schema in a worker made from a blob: URL. Both
@@ -31,6 +43,60 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if match is not None and match.view_name in API_DOCS_VIEWS and parts.update is None:
             parts.update = API_DOCS_POLICY
         return parts
+
+
+API_PREFIX = "/api/"
+JSON = "application/json"
+
+
+class ApiRequestMiddleware:
+    """JSON answers, under /api/, where Django would answer in HTML or with a redirect that
+    loses a write. Placed before CommonMiddleware.
+
+    - An address without its trailing slash whose slashed form is an API address: 308 Permanent
+      Redirect to the slashed address, for every method, so a client repeats the request there
+      with the same method and body. (CommonMiddleware answers 301, which clients follow with a
+      GET: a PATCH answered 200 and saved nothing; under DEBUG a write was a 500.) An address
+      whose slashed form is no API resource either: the API's JSON 404.
+    - A body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises RequestDataTooBig when a
+      view reads it): 413, not Django's HTML 400.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            response = self.slash_redirect(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    @staticmethod
+    def slash_redirect(request) -> HttpResponse | None:
+        """CommonMiddleware's APPEND_SLASH rule, answered with a 308 (see the class)."""
+        path = request.path_info
+        if not settings.APPEND_SLASH or path.endswith("/"):
+            return None
+        urlconf = getattr(request, "urlconf", None)
+        if is_valid_path(path, urlconf):
+            return None
+        match = is_valid_path(f"{path}/", urlconf)
+        if not match or not getattr(match.func, "should_append_slash", True):
+            return None
+        if match.func is not_found:
+            return not_found(request)
+        location = escape_leading_slashes(request.get_full_path(force_append_slash=True))
+        detail = f"Use {request.build_absolute_uri(location)} (with the trailing slash)."
+        body = json.dumps({"detail": detail})
+        return HttpResponsePermanentRedirect(location, preserve_request=True, content=body, content_type=JSON)
+
+    @staticmethod
+    def process_exception(request, exception) -> JsonResponse | None:
+        if isinstance(exception, RequestDataTooBig) and request.path_info.startswith(API_PREFIX):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return JsonResponse({"detail": f"Request body too large: the API takes at most {limit} bytes."}, status=413)
+        return None
 
 
 def client_address(request) -> str:

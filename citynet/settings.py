@@ -134,6 +134,9 @@ MIDDLEWARE = [
     "citynet.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware: an /api/ address without its slash gets a 308 that keeps the
+    # method and body (CommonMiddleware's 301 turns a write into a read); a body too large, a 413.
+    "citynet.middleware.ApiRequestMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -234,6 +237,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # DRF's three, with a JSON parser that refuses deeply nested bodies with 400 (citynet/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "citynet.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per client: anonymous by address, signed in by user. The counts live in the default cache,
     # which is per process (LocMemCache): with N workers a client may make up to N times the rate.
@@ -246,66 +255,14 @@ REST_FRAMEWORK = {
         "user": envrate("DJANGO_API_THROTTLE_USER", "600/min"),
     },
     "NUM_PROXIES": TRUSTED_PROXIES,
+    # `?format=` wins over the Accept header, whose q-values count (citynet/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "citynet.negotiation.QualityContentNegotiation",
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Citynet API",
-    "DESCRIPTION": """Cities, international city networks, memberships and coded network functions.
-
-**Access.** Everyone may read. Creating, changing and deleting need a staff account with
-the model's add, change or delete permission, as in the admin (the `editor` role; read-only
-staff may not write): a browser session, or `Authorization: Token <key>` (staff get a key
-from an administrator; `manage.py drf_create_token <username>`). Without credentials a
-write gets 401; an account without the permission gets 403.
-
-**Addresses.** Objects are addressed by their natural key where there is one:
-`/api/v1/cities/oslo/`, `/api/v1/networks/eurocities/`, `/api/v1/codes/knowledge/` (the
-current codebook; `?version=<label>` for another); the others by id. Related objects are
-written and shown by their keys (`"city": "oslo"`) and come with their names.
-
-**Lists.** JSON lists are pages: `count`, `next`, `previous`, `attribution`, `results`;
-`?page=n` and `?page_size=m` (default 50, at most 500; a larger size is capped). A page
-past the last one is empty. Filters are plain query parameters, so every list URL is a
-permalink; a parameter taking several values accepts it repeated or comma separated
-(alternatives), different parameters must all hold. `search` searches names (and, for
-codings, the evidence text); `ordering` sorts. A value that matches nothing gives an
-empty list; a malformed value (`?member_on=notadate`) gives 400 naming the parameter.
-
-**Aggregates.** `/api/v1/matrix/` (the city × code comparison table, with evidence),
-`/api/v1/<resource>/facets/?dimension=...` (counts of a filtered list, with the list's
-filters) and `/api/v1/cities/<slug>/portfolio/` (a city's networks and what each serves).
-
-**CSV.** Add `?format=csv` (or send `Accept: text/csv`) to any list or aggregate: the
-download holds ALL matching rows (not one page), streamed, UTF-8 without BOM, with the
-same column names as the JSON fields (nested evidence joined with ` | `). Strings are
-quoted, numbers are not; a cell starting with `=`, `+`, `-` or `@` is prefixed with `'` so
-spreadsheets do not run it as a formula.
-
-**Sources and licences.** Every list and aggregate names what its data come from: in JSON
-the `attribution` field (a list of lines), in CSV the same lines as leading comment lines
-starting with `#`, after a first line giving the download's URL and retrieval time (read it
-with e.g. `pandas.read_csv(url, comment="#")`, or skip lines starting with `#`). Place data
-(coordinates, population, GeoNames ids) carry: "Contains data from GeoNames
-(https://www.geonames.org/), licensed CC BY 4.0." Codings, evidence and other data from a
-study carry that study's full citation. Each membership, participation and engagement row
-also keeps its own source columns. Keep these lines with the data when you share it.
-
-**Two editors at once.** A membership or coding read by id comes with an `ETag` header,
-its version (it changes with every save; creating and changing answer with the new one).
-To change or delete it only if nobody has saved it since you read it, send that value back
-in `If-Match`: if it no longer matches, nothing is written and the answer is 412, saying
-who saved it and when, with `current_etag` and `current_updated_at`. A client that cannot
-set headers may instead send back the `updated_at` it read in the body of a PUT or PATCH
-(409 if it no longer matches). Read the record again, redo the change on what it is now and
-send it with the new version. A write without `If-Match` or `updated_at` is made
-unconditionally, and may overwrite a change made since you read the record.
-
-**Errors.** 400: invalid input, with messages keyed by field or parameter (the models' own
-rules, e.g. a membership that ends before it starts, are checked on every write);
-401/403: see Access; 404: no such object; 409: a delete refused because other records
-refer to the object, or a change based on an `updated_at` that is no longer the record's;
-412: a change or delete whose `If-Match` is no longer the record's version; 429: too many
-requests from one client (see `Retry-After`).""",
+    # What the API promises its clients, shown at the top of /api/v1/docs/ and the schema.
+    "DESCRIPTION": (BASE_DIR / "networks" / "api" / "description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -4,7 +4,8 @@ Every filter is a plain query parameter, so a filtered list is a permalink. Para
 that take several values accept them repeated (`?network=a&network=b`) or comma
 separated (`?network=a,b`); several values of one parameter are alternatives (OR),
 different parameters must all hold (AND). A well-formed value that matches nothing gives
-an empty list; a malformed one (`?member_on=notadate`) gives 400 with the parameter's errors.
+an empty list; a malformed one (`?member_on=notadate`, `?current=maybe`) gives 400 with the
+parameter's errors, and so does a parameter no filter reads (`?netwrok=`; networks.api.base).
 """
 
 import re
@@ -90,6 +91,45 @@ class ValuesFilter(filters.MultipleChoiceFilter):
         if self.field_name == "network__slug" or self.field_name.endswith("__network__slug"):
             return qs.filter(**{f"{self.field_name.removesuffix('__slug')}__in": network_ids(value)})
         return qs.filter(**{f"{self.field_name}__in": value})
+
+
+BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class StrictBooleanWidget(filters.widgets.BooleanWidget):
+    """The value as given, so the field can tell a malformed one from none; shown as a yes/no select."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if isinstance(value, str):
+            value = BOOLEANS.get(value.strip().lower(), value)
+        return super().render(name, value, attrs, renderer=renderer)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """`true` or `false` (any case; or 1/0, yes/no); empty is no value; anything else is an error,
+    not silently no filter (django's NullBooleanField reads `maybe` as None)."""
+
+    widget = StrictBooleanWidget
+    default_error_messages = {"invalid": "Use true or false (or 1 or 0, yes or no)."}
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if not text:
+            return None
+        if text not in BOOLEANS:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return BOOLEANS[text]
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """A boolean parameter (the schema's type stays boolean) that refuses anything but a boolean."""
+
+    field_class = StrictBooleanField
 
 
 def network_ids(slugs: list[str]) -> list[int]:
@@ -188,7 +228,7 @@ class NetworkFilter(ApiFilterSet):
     focus = choices_filter("focus", Network.Focus.choices, "General portfolio or specialised.")
     region = values_filter("region", "Region of a regional network, e.g. `Europe`.")
     theme = values_filter("theme", "Theme slug.", method="filter_theme")
-    politically_led = filters.BooleanFilter(help_text="Led by elected politicians of member cities.")
+    politically_led = StrictBooleanFilter(help_text="Led by elected politicians of member cities.")
     ordering = order_by_filter("name", "founded", "n_members", "n_codings")
 
     class Meta:
@@ -216,12 +256,10 @@ class MembershipFilter(ApiFilterSet):
         method="filter_member_on",
         help_text="Spells that took effect and cover this date (YYYY-MM-DD); an unknown start or end counts as open.",
     )
-    current = filters.BooleanFilter(
+    current = StrictBooleanFilter(
         method="filter_current", help_text="`true`: spells that took effect and have not ended."
     )
-    took_effect = filters.BooleanFilter(
-        help_text="`false`: places selected or admitted whose membership never started."
-    )
+    took_effect = StrictBooleanFilter(help_text="`false`: places selected or admitted whose membership never started.")
     source = values_filter("source_id", SOURCE_HELP, value_type="integer")
     ordering = order_by_filter(
         "network__name", "city__name", "city__country", "joined", "left", "application_round", "type"
@@ -252,7 +290,7 @@ class SubNetworkFilter(ApiFilterSet):
     slug = values_filter("slug", "Sub-network slug (unique within its network).")
     kind = choices_filter("kind", SubNetwork.Kind.choices, "Kind of sub-network.")
     parent = values_filter("parent_id", "Id of the parent sub-network.", value_type="integer")
-    permanent = filters.BooleanFilter(help_text="Permanent (`true`) or temporary (`false`).")
+    permanent = StrictBooleanFilter(help_text="Permanent (`true`) or temporary (`false`).")
     ordering = order_by_filter("network__name", "kind", "name")
 
     class Meta:
@@ -278,7 +316,7 @@ class ParticipationFilter(ApiFilterSet):
 class CodeFilter(ApiFilterSet):
     kind = choices_filter("kind", Code.Kind.choices, "A network function or a logic of participation.")
     version = values_filter("version__label", "Codebook version label.")
-    current = filters.BooleanFilter(
+    current = StrictBooleanFilter(
         field_name="version__is_current", help_text="`true`: codes of the current codebook version only."
     )
     ordering = order_by_filter("kind", "position", "code")
@@ -308,7 +346,7 @@ def coding_filters(path: str, network_as_whole_help: str) -> type[ApiFilterSet]:
         network = values_filter(f"{path}network__slug", NETWORK_HELP)
         city = values_filter(f"{path}city__slug", CITY_HELP)
         country = values_filter(f"{path}city__country", COUNTRY_HELP, transform=upper)
-        network_as_whole = filters.BooleanFilter(
+        network_as_whole = StrictBooleanFilter(
             field_name=f"{path}city",
             lookup_expr="isnull",
             help_text=network_as_whole_help,
@@ -392,7 +430,7 @@ class EngagementObservationFilter(ApiFilterSet):
         field_name="observed_on",
         help_text="Observed on or after `observed_after` and on or before `observed_before` (YYYY-MM-DD).",
     )
-    is_peak = filters.BooleanFilter(help_text="`true`: observations the source calls the peak.")
+    is_peak = StrictBooleanFilter(help_text="`true`: observations the source calls the peak.")
     source = values_filter("source_id", SOURCE_HELP, value_type="integer")
     ordering = order_by_filter("city__name", "network__name", "observed_on", "level")
 

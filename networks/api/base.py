@@ -9,6 +9,7 @@ SPECTACULAR_SETTINGS["DESCRIPTION"] (citynet/settings.py)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.db import IntegrityError
@@ -18,7 +19,9 @@ from django.db.models import ProtectedError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import parse_etags
+from django_filters import FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.widgets import SuffixedMultiWidget
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -32,6 +35,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.renderers import JSONRenderer
@@ -79,9 +84,32 @@ class ApiPagination(PageNumberPagination):
         number = super().get_page_number(request, paginator)
         if isinstance(number, int):  # "last"
             return number
+        return self.whole_page_number(number)
+
+    def whole_page_number(self, number) -> int:
         if not re.fullmatch(r"[0-9]{1,9}", str(number)) or int(number) < 1:
             raise ValidationError({self.page_query_param: ["A page is a whole number from 1, or `last`."]})
         return int(number)
+
+    def get_page_size(self, request) -> int:
+        """The page size asked for (empty or left out: 50); a larger one than 500 is capped, a
+        malformed one (`0`, `-1`, `abc`) is a 400 naming the range."""
+        value = request.query_params.get(self.page_size_query_param, "")
+        if value == "":
+            return self.page_size
+        digits = value.lstrip("0")
+        if not re.fullmatch(r"[0-9]+", value) or not digits:
+            message = f"A page size is a whole number from 1 to {self.max_page_size} (a larger one is capped)."
+            raise ValidationError({self.page_size_query_param: [message]})
+        return self.max_page_size if len(digits) > 9 else min(int(digits), self.max_page_size)
+
+    def check_query(self, request) -> None:
+        """400 for a malformed page or page size, before any query: also where neither is used
+        (CSV, facets), so a parameter is well-formed or refused wherever it is accepted."""
+        self.get_page_size(request)
+        number = request.query_params.get(self.page_query_param) or 1
+        if number not in self.last_page_strings:
+            self.whole_page_number(number)
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -135,7 +163,9 @@ class ApiAutoSchema(AutoSchema):
         errors = {
             "400": OpenApiResponse(
                 ValidationErrorSerializer,
-                "Invalid input: a malformed parameter or filter value, or an invalid payload. "
+                "Invalid input: "
+                + ("an unknown query parameter (its message lists those accepted), " if self.method == "GET" else "")
+                + "a malformed parameter or filter value, or an invalid payload. "
                 "Messages are keyed by parameter or field name.",
             ),
             "401": OpenApiResponse(
@@ -232,6 +262,61 @@ def count_by(queryset: QuerySet, path: str, dimension: str) -> list[dict]:
     return aggregates.facet_counts(({dimension: row[path], "count": row["count"]} for row in rows), dimension)
 
 
+# Strict inputs: a query parameter nobody reads is a 400, not silently ignored.
+
+FORMAT = api_settings.URL_FORMAT_OVERRIDE
+
+
+def check_query_parameters(request, accepted: frozenset[str], *, one_page: bool = False) -> None:
+    """400 naming each query parameter not in `accepted`, and listing those accepted: a
+    misspelt filter (`?netwrok=`) must not quietly give every row. A view that is not
+    paginated (`one_page`: an aggregate) takes `page=1` too, the one page it is, as a link
+    made by adding `page=1` to any view (its citation's permalink leaves paging out) expects."""
+    if one_page:
+        accepted = accepted | {"page"}
+    unknown = [name for name in request.query_params if name not in accepted]
+    if unknown:
+        message = f"Unknown parameter. Accepted: {', '.join(sorted(accepted))}."
+        raise ValidationError({name: [message] for name in unknown})
+    if one_page and request.query_params.get("page", "1") not in ("", "1"):
+        raise ValidationError({"page": ["This is not paginated: its one page is 1."]})
+
+
+@functools.cache
+def filterset_parameters(filterset_class: type[FilterSet]) -> frozenset[str]:
+    """The query parameters a filter set reads: its form's fields, a range under each suffixed
+    name its widget reads (`observed_after`, `observed_before`). Built once per class, no query."""
+    form = filterset_class(queryset=filterset_class._meta.model._default_manager.none()).form
+    names = set()
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        if isinstance(field.widget, SuffixedMultiWidget):
+            names.update(field.widget.suffixed(key, suffix) for suffix in field.widget.suffixes)
+        else:
+            names.add(key)
+    return frozenset(names)
+
+
+@functools.cache
+def backend_parameters(view_class: type) -> frozenset[str]:
+    """The query parameters a view's filter backends read: its filter set's, `search`, `ordering`."""
+    names: set[str] = set()
+    for backend in view_class.filter_backends:
+        if issubclass(backend, DjangoFilterBackend) and getattr(view_class, "filterset_class", None):
+            names |= filterset_parameters(view_class.filterset_class)
+        if issubclass(backend, SearchFilter):
+            names.add(backend.search_param)
+        if issubclass(backend, OrderingFilter):
+            names.add(backend.ordering_param)
+    return frozenset(names)
+
+
+@functools.cache
+def serializer_parameters(serializer_class: type[serializers.Serializer]) -> frozenset[str]:
+    """An aggregate's query parameters: its query serializer's fields, and `format`."""
+    return frozenset({FORMAT, *serializer_class().fields})
+
+
 # The base viewset: lists (JSON pages, CSV in full), writes through full_clean, facets.
 
 
@@ -251,6 +336,29 @@ class ApiViewSet(FreesResponseAfterDispatch, viewsets.ModelViewSet):
     place_data = True
     attribution_note = ""
     facet_dimensions: dict[str, str] = {}
+    # The query parameters of an action that is not paginated and takes none of the list's
+    # (its filters, search, ordering, paging), besides `format`: `@action(..., query_parameters=())`.
+    query_parameters: tuple[str, ...] | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            check_query_parameters(request, self.accepted_parameters(), one_page=self.query_parameters is not None)
+            if self.action in ("list", "facets") and self.paginator is not None:
+                self.paginator.check_query(request)
+
+    def accepted_parameters(self) -> frozenset[str]:
+        """What a read of this action may ask: the list's filters, search and ordering (a read
+        of one object finds it in the filtered list), paging on the list and its facets, the
+        facets' `dimension`, and `format`; or the action's own `query_parameters`."""
+        if self.query_parameters is not None:
+            return frozenset({FORMAT, *self.query_parameters})
+        names = {FORMAT, *backend_parameters(type(self))}
+        if self.action in ("list", "facets") and self.paginator is not None:
+            names |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        if self.action == "facets":
+            names.add("dimension")
+        return frozenset(names)
 
     def attribution_sources(self, queryset: QuerySet) -> QuerySet | None:
         return None

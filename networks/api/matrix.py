@@ -18,6 +18,8 @@ from networks import aggregates
 from networks.aggregates.quotes import AGREEMENT_COLUMNS
 from networks.api.base import ApiAutoSchema
 from networks.api.base import api_citation
+from networks.api.base import check_query_parameters
+from networks.api.base import serializer_parameters
 from networks.api.shapes import AgreementSerializer
 from networks.api.shapes import MatrixQuerySerializer
 from networks.api.shapes import MatrixSerializer
@@ -36,13 +38,26 @@ from networks.visibility import cached_for_public_readers
 
 class AggregateView(FreesResponseAfterDispatch, GenericAPIView):
     """An aggregate of the API: read by anyone, in JSON or CSV, whole (not paginated), with the
-    API's documented errors; its query is a serializer of its own."""
+    API's documented errors; its query is a serializer of its own (`query_serializer_class`),
+    and a parameter that is none of its fields, nor `format`, is a 400."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     permission_classes = [IsStaffOrReadOnly]
     pagination_class = None
     filter_backends: list = []
     schema = ApiAutoSchema()
+    query_serializer_class: type[NetworkQuerySerializer] = NetworkQuerySerializer
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            check_query_parameters(request, serializer_parameters(self.query_serializer_class), one_page=True)
+
+    def query(self, request) -> dict:
+        """The aggregate's query, validated (400 naming the parameter)."""
+        query = self.query_serializer_class(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
 
 
 class MatrixView(AggregateView):
@@ -53,6 +68,8 @@ class MatrixView(AggregateView):
     applied. Each cell's `agreement` marks it single-coded, or coded by several coders who
     agree (same salience and outcome) or disagree. In CSV, one row per filled cell."""
 
+    query_serializer_class = MatrixQuerySerializer
+
     @extend_schema(
         summary="The city × code comparison matrix",
         parameters=[MatrixQuerySerializer],
@@ -60,9 +77,8 @@ class MatrixView(AggregateView):
         tags=["matrix"],
     )
     def get(self, request):
-        query = MatrixQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        network, cities = query.validated_data.get("network"), query.validated_data.get("city", [])
+        query = self.query(request)
+        network, cities = query.get("network"), query.get("city", [])
         renderer = request.accepted_renderer
         if getattr(renderer, "format", None) == "json":
             # Rendered once and reused while the data are unchanged (citynet.caching): the
@@ -114,9 +130,7 @@ class AgreementView(AggregateView):
         tags=["agreement"],
     )
     def get(self, request):
-        query = NetworkQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        network = query.validated_data.get("network")
+        network = self.query(request).get("network")
         codings = Coding.objects.for_agreement(network, reader=request.user)
         columns = aggregates.code_columns(Code.objects.current())
         summary = agreement.agreement_summary(

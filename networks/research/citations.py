@@ -13,6 +13,7 @@ Nothing is cached: a release made a moment ago is cited on the next request.
 
 import datetime
 from urllib.parse import parse_qsl
+from urllib.parse import quote
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
@@ -43,6 +44,11 @@ PAGE_DATA = {
     "networks:quotes": (CODINGS, PLACES),
     "networks:agreement": (CODINGS, PLACES),
 }
+# What stays as it is when a download's first comment line echoes the URL: the characters that
+# give a URL its structure, and `%` (escapes stay escapes). Everything else, the comma and the
+# semicolon (cell separators to spreadsheets), quotes, spaces and control characters above all,
+# is percent-encoded, which leaves the URL's meaning unchanged and keeps it in one cell.
+URL_ECHO_SAFE = ":/?#[]@!$&'()*+=~%"
 BIBTEX_ESCAPES = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
@@ -163,9 +169,17 @@ def release_entry(release: Release, url: str) -> dict:
     }
 
 
+def echo_url(url: str) -> str:
+    """`url` as a download's first comment line names it: the same address, with every
+    character that could break it out of its spreadsheet cell percent-encoded (URL_ECHO_SAFE),
+    so that `?search=,=1+1,` reads `?search=%2C=1+1%2C`, not as a cell `=1+1`."""
+    return quote(url, safe=URL_ECHO_SAFE)
+
+
 def attribution_lines(what: str, url: str, attribution: list[str]) -> list[str]:
-    """The comment block of a download: what it is, its permalink and retrieval time, its
-    sources, and how to cite it ("Cite as:" lines naming the newest release: one query)."""
+    """The comment block of a download: what it is, its URL (percent-encoded: `echo_url`) and
+    retrieval time, its sources, and how to cite it ("Cite as:" lines naming the newest release:
+    one query). `citynet.downloads.csv_lines` writes each as one `# ` line, safe in spreadsheets."""
     retrieved = timezone.now().replace(microsecond=0).isoformat()
     citation = comment_lines(citation_for(url, attribution))
-    return [f"Citynet API v1: {what}. {url} (retrieved {retrieved})", *attribution, *citation]
+    return [f"Citynet API v1: {what}. {echo_url(url)} (retrieved {retrieved})", *attribution, *citation]

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from cities.geonames import GEONAMES_ATTRIBUTION
+from citynet.downloads import FORMULA_PREFIXES
 from citynet.downloads import csv_lines
 from citynet.downloads import neutralise
 from tests.factories import API_RESOURCES
@@ -164,6 +165,38 @@ def test_a_hash_inside_a_cell_never_starts_a_comment_line():
     assert lines == ["# a comment\r\n", '"name"\r\n', '"# not a comment"\r\n']
 
 
+def spreadsheet_cells(line: str) -> list[str]:
+    """The cells a spreadsheet makes of one line: split at commas (or, in locales such as
+    Danish, semicolons), a cell starting with a quote reaching to its closing quote."""
+    return [cell for delimiter in ",;" for row in csv.reader([line], delimiter=delimiter) for cell in row]
+
+
+def assert_no_formula(lines: list[str]) -> None:
+    for line in lines:
+        for cell in spreadsheet_cells(line):
+            assert not cell.lstrip(" ").startswith(FORMULA_PREFIXES), (cell, line)
+
+
+def test_the_url_in_a_downloads_first_comment_line_is_one_harmless_cell(client):
+    response = client.get('/api/v1/cities/?format=csv&search=,=1+1,"=2+2";@SUM(1)')
+    comments, rows = read_csv(response)  # still comment lines: each starts with "# "
+    assert rows == []
+    lines = [f"# {comment}" for comment in comments]
+    assert_no_formula(lines)
+    url = "http://testserver/api/v1/cities/?format=csv&search=%2C=1+1%2C%22=2+2%22%3B@SUM(1)"
+    assert comments[0].startswith(f"Citynet API v1: cities. {url} (retrieved ")
+    assert spreadsheet_cells(lines[0])[0] == lines[0]  # the whole line one cell: the URL is not split
+
+
+def test_no_comment_line_can_start_a_formula_in_a_spreadsheet():
+    comments = ['a, =1+1, "=2+2",@cmd; -3', "tab\there,\t=4", "two\nlines,\r\n+5", 'Study: Smith, J. "Cities", 2018']
+    lines = list(csv_lines([], ["name"], comments))[: len(comments)]
+    assert_no_formula(lines)
+    assert all(line.startswith("# ") and line.endswith("\r\n") and line.count("\n") == 1 for line in lines)
+    assert lines[0] == "# a, '=1+1, '\"=2+2\",'@cmd; '-3\r\n"
+    assert lines[3] == '# Study: Smith, J. "Cities", 2018\r\n'  # plain text is left as it is
+
+
 def test_csv_of_a_bad_filter_is_a_400(client):
     response = client.get("/api/v1/memberships/?format=csv&member_on=notadate")
     assert response.status_code == 400
@@ -205,19 +238,16 @@ def test_membership_export_writes_what_the_serializer_would(client):
     assert [line for line in lines if not line.startswith("# ")] == expected
 
 
-def test_membership_export_writes_the_columns_it_is_given(client):
-    """The fast writer's columns come from the serializer: any of its fields, in any order."""
+def test_membership_export_refuses_columns_other_than_the_serializers_fields():
+    """The fast writer writes the serializer's fields in order; asked for anything else it fails
+    loudly instead of leaving a field out."""
     from networks.api.serializers import MembershipSerializer
     from networks.models import Membership
 
-    MembershipFactory(note='=1+1 "a"', application_round=2)
-    MembershipFactory(joined=None, took_effect=False)
-    serializer = MembershipSerializer()
-    columns = ["note", "period", "id", "source_url", "took_effect", "application_round", "network_name"]
-    spells = Membership.objects.for_list().order_by("pk")
-    fast = "".join(MembershipSerializer.csv_text(spells, columns))
-    generic = (super(MembershipSerializer, serializer).to_representation(spell) for spell in spells)
-    assert fast == "".join(csv_lines(generic, columns, [])).split("\r\n", 1)[1]
+    fields = MembershipSerializer.Meta.fields
+    for columns in (fields[::-1], fields[:-1], [*fields, "extra"]):
+        with pytest.raises(ValueError, match="Meta.fields"):
+            MembershipSerializer.csv_text(Membership.objects.for_list(), columns)
 
 
 def test_membership_export_streams_in_blocks_not_a_write_per_row(client):
