@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from cities.countries import country_name
+from citynet.constraints import one_of
 
 iso_country = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter ISO 3166-1 code, e.g. NO.")
 
@@ -89,11 +90,7 @@ class City(models.Model):
     class Meta:
         verbose_name_plural = "cities"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=CityKind.values),
-                name="cities_city_kind_valid",
-                violation_error_message="Unknown kind of member place.",
-            ),
+            one_of("kind", CityKind, name="cities_city_kind_valid", message="Unknown kind of member place."),
             models.CheckConstraint(
                 condition=Q(country__regex=r"^[A-Z][A-Z]$"),
                 name="cities_city_country_iso2",

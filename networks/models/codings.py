@@ -20,6 +20,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cities.models import City
+from citynet.constraints import one_of
 from networks.models.sources import Source
 from networks.salience import SALIENCE_LABELS
 from networks.visibility import Reader
@@ -96,11 +97,7 @@ class Code(models.Model):
                 name="networks_code_unique_per_version",
                 violation_error_message="This codebook version already has this code.",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=CodeKind.values),
-                name="networks_code_kind_valid",
-                violation_error_message="A code is a function or a logic.",
-            ),
+            one_of("kind", CodeKind, name="networks_code_kind_valid", message="A code is a function or a logic."),
         ]
 
     def __str__(self) -> str:
@@ -301,15 +298,18 @@ class Coding(models.Model):
                 name="networks_coding_salience_range",
                 violation_error_message="Salience runs from 0 (explicitly not important) to 3 (central).",
             ),
-            models.CheckConstraint(
-                condition=Q(outcome__in=["", *CodingOutcome.values]),
+            one_of(
+                "outcome",
+                CodingOutcome,
                 name="networks_coding_outcome_valid",
-                violation_error_message="Outcome must be met, mixed, unmet, unknown or empty.",
+                message="Outcome must be met, mixed, unmet, unknown or empty.",
+                blank=True,
             ),
-            models.CheckConstraint(
-                condition=Q(perspective__in=CodingPerspective.values),
+            one_of(
+                "perspective",
+                CodingPerspective,
                 name="networks_coding_perspective_valid",
-                violation_error_message="Unknown perspective.",
+                message="Unknown perspective.",
             ),
             models.UniqueConstraint(
                 fields=["city", "network", "code", "perspective", "coder"],
@@ -469,10 +469,11 @@ class Evidence(models.Model):
         verbose_name_plural = "evidence"
         permissions = [("view_restricted_evidence", "Can see restricted and paraphrase-only evidence verbatim")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=EvidenceKind.values),
+            one_of(
+                "kind",
+                EvidenceKind,
                 name="networks_evidence_kind_valid",
-                violation_error_message="Evidence is a quote or a paraphrase.",
+                message="Evidence is a quote or a paraphrase.",
             ),
             models.CheckConstraint(
                 condition=~Q(text=""),
@@ -484,10 +485,11 @@ class Evidence(models.Model):
                 name="networks_evidence_no_duplicate",
                 violation_error_message="This coding already has this evidence from this source.",
             ),
-            models.CheckConstraint(
-                condition=Q(visibility__in=EvidenceVisibility.values),
+            one_of(
+                "visibility",
+                EvidenceVisibility,
                 name="networks_evidence_visibility_valid",
-                violation_error_message="Evidence is public, paraphrase only or restricted.",
+                message="Evidence is public, paraphrase only or restricted.",
             ),
             models.CheckConstraint(
                 condition=~Q(visibility="paraphrase") | ~Q(public_paraphrase=""),

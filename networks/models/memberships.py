@@ -14,6 +14,7 @@ from django.db.models.functions import Cast
 from simple_history.models import HistoricalRecords
 
 from cities.models import City
+from citynet.constraints import one_of
 from networks.dates import PRECISIONS
 from networks.dates import DatePrecision
 from networks.dates import format_partial_date
@@ -170,11 +171,7 @@ class Membership(models.Model):
                 name="networks_membership_one_undated_spell",
                 violation_error_message="This place already has a membership spell of this network with no start date.",
             ),
-            models.CheckConstraint(
-                condition=Q(type__in=MembershipType.values),
-                name="networks_membership_type_valid",
-                violation_error_message="Unknown membership type.",
-            ),
+            one_of("type", MembershipType, name="networks_membership_type_valid", message="Unknown membership type."),
             models.CheckConstraint(
                 condition=Q(joined_precision__in=PRECISIONS) & Q(left_precision__in=PRECISIONS),
                 name="networks_membership_precision_valid",
@@ -270,15 +267,17 @@ class Participation(models.Model):
                 name="networks_participation_unique",
                 violation_error_message="This unit's participation is already recorded.",
             ),
-            models.CheckConstraint(
-                condition=Q(unit_kind__in=ParticipationUnitKind.values),
+            one_of(
+                "unit_kind",
+                ParticipationUnitKind,
                 name="networks_participation_unit_kind_valid",
-                violation_error_message="Unknown kind of unit.",
+                message="Unknown kind of unit.",
             ),
-            models.CheckConstraint(
-                condition=Q(involvement__in=ParticipationInvolvement.values),
+            one_of(
+                "involvement",
+                ParticipationInvolvement,
                 name="networks_participation_involvement_valid",
-                violation_error_message="Unknown involvement.",
+                message="Unknown involvement.",
             ),
         ]
 

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from cities.models import City
+from citynet.constraints import one_of
 from networks.models.codings import Coding
 from networks.models.memberships import Membership
 from networks.models.memberships import Participation
@@ -162,16 +163,8 @@ class Network(models.Model):
                 name="networks_network_ended_after_founded",
                 violation_error_message="A network cannot end before it was founded.",
             ),
-            models.CheckConstraint(
-                condition=Q(scope__in=NetworkScope.values),
-                name="networks_network_scope_valid",
-                violation_error_message="Unknown scope.",
-            ),
-            models.CheckConstraint(
-                condition=Q(focus__in=NetworkFocus.values),
-                name="networks_network_focus_valid",
-                violation_error_message="Unknown focus.",
-            ),
+            one_of("scope", NetworkScope, name="networks_network_scope_valid", message="Unknown scope."),
+            one_of("focus", NetworkFocus, name="networks_network_focus_valid", message="Unknown focus."),
             models.CheckConstraint(
                 condition=Q(reported_member_count__isnull=True) | Q(reported_member_count_as_of__isnull=False),
                 name="networks_network_member_count_dated",
@@ -224,10 +217,8 @@ class SubNetwork(models.Model):
                 name="networks_subnetwork_not_own_parent",
                 violation_error_message="A sub-network cannot be its own parent.",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=SubNetworkKind.values),
-                name="networks_subnetwork_kind_valid",
-                violation_error_message="Unknown kind of sub-network.",
+            one_of(
+                "kind", SubNetworkKind, name="networks_subnetwork_kind_valid", message="Unknown kind of sub-network."
             ),
         ]
 

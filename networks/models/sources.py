@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import F
 from django.db.models import Q
 
+from citynet.constraints import one_of
+
 
 class SourceQuerySet(models.QuerySet):
     def study_citations(self) -> list[str]:
@@ -52,11 +54,7 @@ class Source(models.Model):
     class Meta:
         ordering = ["kind", "interview_number", "label"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=SourceKind.values),
-                name="networks_source_kind_valid",
-                violation_error_message="Unknown kind of source.",
-            ),
+            one_of("kind", SourceKind, name="networks_source_kind_valid", message="Unknown kind of source."),
             models.CheckConstraint(
                 condition=Q(interview_number__isnull=True) | Q(kind="interview"),
                 name="networks_source_number_only_for_interviews",

@@ -162,40 +162,39 @@ def test_adds_a_city_with_a_membership(staff_client):
     assert oslo.memberships.get().network == network
 
 
-def test_rejects_a_second_city_with_the_same_name_country_and_kind(staff_client):
-    CityFactory(name="Oslo", country="NO")
+@pytest.mark.parametrize(
+    ("existing", "form", "message"),
+    [
+        pytest.param(
+            {"name": "Oslo", "country": "NO"},
+            {},
+            "A member place of this kind with this name already exists in this country.",
+            id="same-name-country-and-kind",
+        ),
+        pytest.param(
+            None,
+            {"longitude": ""},
+            "Give both latitude (-90..90) and longitude (-180..180), or neither.",
+            id="latitude-without-longitude",
+        ),
+        pytest.param(
+            {"geonames_id": 3143244},
+            {"geonames_id": 3143244},
+            "Another city already has this GeoNames id.",
+            id="same-geonames-id",
+        ),
+        pytest.param(None, {"country": "no"}, "Use the two-letter ISO 3166-1 code, e.g. NO.", id="lower-case-country"),
+    ],
+)
+def test_rejects_a_city_the_rules_forbid_and_saves_nothing(staff_client, existing, form, message):
+    if existing is not None:
+        CityFactory(**existing)
 
-    response = staff_client.post(ADD, city_data())
+    response = staff_client.post(ADD, city_data(**form))
 
     assert response.status_code == 200
-    assert "A member place of this kind with this name already exists in this country." in error_messages(response)
-    assert City.objects.count() == 1
-
-
-def test_rejects_latitude_without_longitude(staff_client):
-    response = staff_client.post(ADD, city_data(longitude=""))
-
-    assert response.status_code == 200
-    assert "Give both latitude (-90..90) and longitude (-180..180), or neither." in error_messages(response)
-    assert not City.objects.exists()
-
-
-def test_rejects_a_second_city_with_the_same_geonames_id(staff_client):
-    CityFactory(geonames_id=3143244)
-
-    response = staff_client.post(ADD, city_data(geonames_id=3143244))
-
-    assert response.status_code == 200
-    assert "Another city already has this GeoNames id." in error_messages(response)
-    assert City.objects.count() == 1
-
-
-def test_rejects_lower_case_country_code(staff_client):
-    response = staff_client.post(ADD, city_data(country="no"))
-
-    assert response.status_code == 200
-    assert "Use the two-letter ISO 3166-1 code, e.g. NO." in error_messages(response)
-    assert not City.objects.exists()
+    assert message in error_messages(response)
+    assert City.objects.count() == (1 if existing is not None else 0)
 
 
 def test_rejects_inline_membership_that_ends_before_it_starts(staff_client):
