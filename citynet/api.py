@@ -12,6 +12,9 @@ from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions
 from rest_framework import status
 from rest_framework.exceptions import APIException
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView
@@ -34,6 +37,20 @@ class FreesResponseAfterDispatch:
         response = super().dispatch(request, *args, **kwargs)
         self.response = None
         return response
+
+
+class ThrottlesRefusedRequests:
+    """A DRF view whose throttles also count the requests it refuses. DRF checks throttles only
+    after authentication and permissions pass, so a client guessing tokens, or writing without
+    the right, could try as fast as it likes: each refusal (401 or 403) now counts against the
+    client's rate (by address, as for any anonymous client), and past it the answer is 429."""
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            super().initial(request, *args, **kwargs)
+        except (AuthenticationFailed, NotAuthenticated, PermissionDenied):
+            self.check_throttles(request)
+            raise
 
 
 class IsStaffOrReadOnly(permissions.DjangoModelPermissions):
@@ -109,4 +126,4 @@ class OfflineRedocView(SpectacularRedocView):
 @csrf_exempt  # it changes nothing; without this a stray POST would get Django's HTML 403
 def not_found(request, *args, **kwargs) -> JsonResponse:
     """Any other address under /api/v1/ (e.g. a malformed id): the API's JSON 404, not an HTML page."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)

@@ -1,5 +1,6 @@
 """The Content Security Policy, with the one exception the API docs need; the API's JSON answers
-to requests its views never see (an address without its slash, a body too large); and the
+to requests its views never see (an address without its slash, a body too large); the headers
+of every API answer (rate limits, Vary, Cache-Control); and the
 pieces of the failed-login lockout (django-axes): the client address it counts by and the page
 it shows."""
 
@@ -18,10 +19,13 @@ from django.http import HttpResponsePermanentRedirect
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import is_valid_path
+from django.utils.cache import patch_vary_headers
 from django.utils.http import escape_leading_slashes
 from rest_framework.throttling import BaseThrottle
 
 from citynet.api import not_found
+from citynet.throttling import RATE_LIMITS
+from citynet.throttling import tightest
 
 # Swagger UI and Redoc (drf-spectacular's templates) start with an inline script and style
 # their pages inline; Redoc also parses the schema in a worker made from a blob: URL. Both
@@ -88,15 +92,55 @@ class ApiRequestMiddleware:
             return not_found(request)
         location = escape_leading_slashes(request.get_full_path(force_append_slash=True))
         detail = f"Use {request.build_absolute_uri(location)} (with the trailing slash)."
-        body = json.dumps({"detail": detail})
+        body = json.dumps({"detail": detail, "code": "use_trailing_slash"})
         return HttpResponsePermanentRedirect(location, preserve_request=True, content=body, content_type=JSON)
 
     @staticmethod
     def process_exception(request, exception) -> JsonResponse | None:
         if isinstance(exception, RequestDataTooBig) and request.path_info.startswith(API_PREFIX):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            return JsonResponse({"detail": f"Request body too large: the API takes at most {limit} bytes."}, status=413)
+            detail = f"Request body too large: the API takes at most {limit} bytes."
+            return JsonResponse({"detail": detail, "code": "request_too_large"}, status=413)
         return None
+
+
+class ApiHeadersMiddleware:
+    """The headers every answer under /api/ carries, cached or not (citynet.caching keeps bodies,
+    not these headers, so they are written here on every response):
+
+    - `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds) where the API's
+      throttles counted the request (citynet.throttling): the tightest of its limits. A 429 also
+      keeps DRF's `Retry-After`.
+    - `Vary: Origin` (the CORS headers depend on it; DRF's views add `Vary: Accept`).
+    - On reads (GET, HEAD) without a Cache-Control of their own: `public, max-age=0,
+      must-revalidate` for the public, whose answers are the same for everyone; `private,
+      no-store` for a signed-in client (it may be shown restricted evidence) and for any answer
+      setting a cookie.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith(API_PREFIX):
+            self.add_headers(request, response)
+        return response
+
+    @staticmethod
+    def add_headers(request, response) -> None:
+        limit = tightest(getattr(request, RATE_LIMITS, []))
+        if limit is not None:
+            response["RateLimit-Limit"] = str(limit.limit)
+            response["RateLimit-Remaining"] = str(limit.remaining)
+            response["RateLimit-Reset"] = str(limit.reset)
+        patch_vary_headers(response, ["Origin"])
+        if request.method in ("GET", "HEAD") and not response.has_header("Cache-Control"):
+            user = getattr(request, "user", None)
+            if (user is not None and user.is_authenticated) or response.cookies:
+                response["Cache-Control"] = "private, no-store"
+            else:
+                response["Cache-Control"] = "public, max-age=0, must-revalidate"
 
 
 def client_address(request) -> str:

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "axes",
+    "corsheaders",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -131,9 +132,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, before anything that may answer: CORS headers on every /api/ answer, and the
+    # answer to a CORS preflight (django-cors-headers).
+    "corsheaders.middleware.CorsMiddleware",
     "citynet.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The API's RateLimit-*, Vary and Cache-Control headers, also on its 308s and cached answers.
+    "citynet.middleware.ApiHeadersMiddleware",
     # Before CommonMiddleware: an /api/ address without its slash gets a 308 that keeps the
     # method and body (CommonMiddleware's 301 turns a write into a read); a body too large, a 413.
     "citynet.middleware.ApiRequestMiddleware",
@@ -170,6 +176,22 @@ TEMPLATES = [
 WSGI_APPLICATION = "citynet.wsgi.application"
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=600)}
+
+# CORS (django-cors-headers): the API may be read from any origin, by scripts on other sites,
+# but only read (GET, HEAD, OPTIONS) and never with the browser's credentials (no cookies), so
+# another site can neither write nor read as a signed-in user. Nothing outside /api/ is shared.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Content-Disposition",
+]
 
 # Per server process. "default" keeps the API's throttle counts and the login lockout's cache;
 # "pages" keeps citynet.caching's rendered pages, emptied whenever the data change.
@@ -246,9 +268,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per client: anonymous by address, signed in by user. The counts live in the default cache,
     # which is per process (LocMemCache): with N workers a client may make up to N times the rate.
+    # DRF's, recording what they counted for the RateLimit-* headers (citynet/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "citynet.throttling.AnonRateThrottle",
+        "citynet.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": envrate("DJANGO_API_THROTTLE_ANON", "120/min"),
@@ -257,6 +280,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXIES,
     # `?format=` wins over the Accept header, whose q-values count (citynet/negotiation.py).
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "citynet.negotiation.QualityContentNegotiation",
+    # Every error body but a validation error's carries a machine-readable `code` (citynet/errors.py).
+    "EXCEPTION_HANDLER": "citynet.errors.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -271,6 +296,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
+    # The default enum hook, then links from each create to the object's operations.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "networks.api.schema.add_links",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CityKindEnum": "cities.models.City.Kind",
         "SourceKindEnum": "networks.models.Source.Kind",

@@ -32,6 +32,14 @@ PATTERNS = {
     "string": re.compile(rf"^[^\x00]{{1,{MAX_VALUE_LENGTH}}}$"),
     "integer": re.compile(r"^[0-9]{1,9}$"),
 }
+MAX_INTEGER = 999_999_999  # nine digits, as PATTERNS["integer"] reads them
+# What the schema says of one value (networks.api.schema adds `maxItems` to the list).
+VALUE_SCHEMAS = {
+    "string": {"type": "string", "minLength": 1, "maxLength": MAX_VALUE_LENGTH, "pattern": "^[^\\x00]+$"},
+    "integer": {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER},
+}
+FROM_ONE = {"minimum": 1}  # schema bounds of ids and rounds
+YEAR = {"minimum": 1, "maximum": 9999}
 
 
 class ValuesWidget(filters.widgets.QueryArrayWidget):
@@ -80,10 +88,13 @@ class ValuesFilter(filters.MultipleChoiceFilter):
 
     field_class = ValuesField
 
-    def __init__(self, *args, value_type: str = "string", help_text: str = "", **kwargs):
+    # Schema hint: the list takes at most MAX_VALUES values (networks.api.schema).
+    array_schema = {"maxItems": MAX_VALUES}
+
+    def __init__(self, *args, value_type: str = "string", help_text: str = "", bounds: dict | None = None, **kwargs):
         kwargs.setdefault("distinct", False)
         super().__init__(*args, value_type=value_type, help_text=help_text, **kwargs)
-        extend_schema_field({"type": value_type, "description": help_text})(self)
+        extend_schema_field({**VALUE_SCHEMAS[value_type], **(bounds or {}), "description": help_text})(self)
 
     def filter(self, qs, value):
         if not value:
@@ -150,7 +161,10 @@ def choices_filter(field_name: str, choices, help_text: str) -> filters.Multiple
 
 
 def whole_number(field_name: str, lookup_expr: str, help_text: str, **bounds) -> filters.NumberFilter:
-    return filters.NumberFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=help_text, **bounds)
+    number = filters.NumberFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=help_text, **bounds)
+    schema = {"type": "integer", "minimum": bounds.get("min_value"), "maximum": bounds.get("max_value")}
+    schema = {key: value for key, value in schema.items() if value is not None}
+    return extend_schema_field({**schema, "description": help_text})(number)
 
 
 def upper(value: str) -> str:
@@ -194,8 +208,10 @@ class CityFilter(ApiFilterSet):
     )
     membership_type = choices_filter("membership_type", Membership.Type.choices, "Places with a spell of this type.")
     membership_type.method = "noop"
-    round = values_filter("round", "Places admitted in this application round.", value_type="integer", method="noop")
-    geonames_id = values_filter("geonames_id", "GeoNames id of the place.", value_type="integer")
+    round = values_filter(
+        "round", "Places admitted in this application round.", value_type="integer", method="noop", bounds=FROM_ONE
+    )
+    geonames_id = values_filter("geonames_id", "GeoNames id of the place.", value_type="integer", bounds=FROM_ONE)
     ordering = order_by_filter("name", "country", "population", "n_memberships")
 
     class Meta:
@@ -245,7 +261,9 @@ class MembershipFilter(ApiFilterSet):
     country = values_filter("city__country", COUNTRY_HELP, transform=upper)
     city_kind = choices_filter("city__kind", City.Kind.choices, "Kind of member place.")
     type = choices_filter("type", Membership.Type.choices, "Membership type.")
-    round = values_filter("application_round", "Application round (e.g. 100RC's rounds 1-3).", value_type="integer")
+    round = values_filter(
+        "application_round", "Application round (e.g. 100RC's rounds 1-3).", value_type="integer", bounds=FROM_ONE
+    )
     joined = filters.DateFromToRangeFilter(
         help_text="Spells that started on or after `joined_after` and on or before `joined_before` (YYYY-MM-DD)."
     )
@@ -260,7 +278,7 @@ class MembershipFilter(ApiFilterSet):
         method="filter_current", help_text="`true`: spells that took effect and have not ended."
     )
     took_effect = StrictBooleanFilter(help_text="`false`: places selected or admitted whose membership never started.")
-    source = values_filter("source_id", SOURCE_HELP, value_type="integer")
+    source = values_filter("source_id", SOURCE_HELP, value_type="integer", bounds=FROM_ONE)
     ordering = order_by_filter(
         "network__name", "city__name", "city__country", "joined", "left", "application_round", "type"
     )
@@ -289,7 +307,7 @@ class SubNetworkFilter(ApiFilterSet):
     network = values_filter("network__slug", NETWORK_HELP)
     slug = values_filter("slug", "Sub-network slug (unique within its network).")
     kind = choices_filter("kind", SubNetwork.Kind.choices, "Kind of sub-network.")
-    parent = values_filter("parent_id", "Id of the parent sub-network.", value_type="integer")
+    parent = values_filter("parent_id", "Id of the parent sub-network.", value_type="integer", bounds=FROM_ONE)
     permanent = StrictBooleanFilter(help_text="Permanent (`true`) or temporary (`false`).")
     ordering = order_by_filter("network__name", "kind", "name")
 
@@ -305,7 +323,7 @@ class ParticipationFilter(ApiFilterSet):
     subnetwork = values_filter("subnetwork__slug", "Sub-network slug; combine with `network` to pick one network's.")
     unit_kind = choices_filter("unit_kind", Participation.UnitKind.choices, "Kind of municipal unit.")
     involvement = choices_filter("involvement", Participation.Involvement.choices, "How much the unit takes part.")
-    source = values_filter("source_id", SOURCE_HELP, value_type="integer")
+    source = values_filter("source_id", SOURCE_HELP, value_type="integer", bounds=FROM_ONE)
     ordering = order_by_filter("network__name", "city__name", "subnetwork__name", "unit", "since")
 
     class Meta:
@@ -328,8 +346,10 @@ class CodeFilter(ApiFilterSet):
 
 class SourceFilter(ApiFilterSet):
     kind = choices_filter("kind", Source.Kind.choices, "Kind of source.")
-    year = values_filter("year", "Year of the source.", value_type="integer")
-    part_of = values_filter("part_of_id", "Id of the study an interview is reported in.", value_type="integer")
+    year = values_filter("year", "Year of the source.", value_type="integer", bounds=YEAR)
+    part_of = values_filter(
+        "part_of_id", "Id of the study an interview is reported in.", value_type="integer", bounds=FROM_ONE
+    )
     ordering = order_by_filter("kind", "year", "label", "interview_number")
 
     class Meta:
@@ -374,6 +394,7 @@ class CodingFilter(
         "Codings with evidence from this source (id). " + SOURCE_HELP,
         value_type="integer",
         method="filter_evidence",
+        bounds=FROM_ONE,
     )
     evidence_kind = choices_filter("evidence_kind", Evidence.Kind.choices, "Codings with evidence of this kind.")
     evidence_kind.method = "filter_evidence"
@@ -403,7 +424,7 @@ class EvidenceFilter(
     visibility = choices_filter(
         "visibility", Evidence.Visibility.choices, "Public quote, paraphrase only or restricted."
     )
-    source = values_filter("source_id", SOURCE_HELP, value_type="integer")
+    source = values_filter("source_id", SOURCE_HELP, value_type="integer", bounds=FROM_ONE)
     language = values_filter("language", "Language of the original text, e.g. `da`.")
     ordering = filters.OrderingFilter(
         fields=[
@@ -431,7 +452,7 @@ class EngagementObservationFilter(ApiFilterSet):
         help_text="Observed on or after `observed_after` and on or before `observed_before` (YYYY-MM-DD).",
     )
     is_peak = StrictBooleanFilter(help_text="`true`: observations the source calls the peak.")
-    source = values_filter("source_id", SOURCE_HELP, value_type="integer")
+    source = values_filter("source_id", SOURCE_HELP, value_type="integer", bounds=FROM_ONE)
     ordering = order_by_filter("city__name", "network__name", "observed_on", "level")
 
     class Meta:

@@ -94,8 +94,9 @@ def openapi_document() -> dict:
     return json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
 
 
-# Examples and fuzzing, positive and negative; the coverage phase (thousands of boundary cases)
-# would take minutes, and stateful links are not declared.
+# Examples and fuzzing, positive and negative. Not yet here (issue 14): the coverage phase
+# (thousands of boundary cases, minutes) and the stateful phase that follows the links the
+# schema now declares from each create to its read, change and delete.
 FUZZ_CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}})
 schema = schemathesis.openapi.from_dict(openapi_document(), config=FUZZ_CONFIG)
 

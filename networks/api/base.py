@@ -22,10 +22,8 @@ from django.utils.cache import parse_etags
 from django_filters import FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.widgets import SuffixedMultiWidget
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers
@@ -47,22 +45,22 @@ from rest_framework.utils.urls import replace_query_param
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.api import ID_PATTERN
-from citynet.api import WRITE_METHODS
 from citynet.api import ApiSearchFilter
 from citynet.api import Conflict
 from citynet.api import EditConflict
 from citynet.api import FreesResponseAfterDispatch
 from citynet.api import IsStaffOrReadOnly
 from citynet.api import PreconditionFailed
+from citynet.api import ThrottlesRefusedRequests
 from citynet.caching import cached_response
 from citynet.downloads import CSVRenderer
 from citynet.downloads import csv_response
 from networks import aggregates
 from networks import concurrency
-from networks.api.shapes import EditConflictSerializer
-from networks.api.shapes import ErrorSerializer
+from networks.api.examples import EXAMPLES
+from networks.api.schema import ApiAutoSchema
+from networks.api.schema import page_parameters
 from networks.api.shapes import FacetsSerializer
-from networks.api.shapes import ValidationErrorSerializer
 from networks.research.citations import attribution_lines
 from networks.research.citations import citation_for
 from networks.selectors import studies_attribution
@@ -144,6 +142,9 @@ class ApiPagination(PageNumberPagination):
             }
         )
 
+    def get_schema_operation_parameters(self, view):
+        return page_parameters(self)
+
     def get_paginated_response_schema(self, schema):
         paginated = super().get_paginated_response_schema(schema)
         paginated["required"] = ["count", "next", "previous", "attribution", "citation", "results"]
@@ -154,91 +155,6 @@ class ApiPagination(PageNumberPagination):
         }
         paginated["properties"]["citation"] = {"$ref": "#/components/schemas/Citation"}
         return paginated
-
-
-class ApiAutoSchema(AutoSchema):
-    """Documents the error responses every operation can give, and CSV bodies as text."""
-
-    def error_responses(self) -> dict[str, OpenApiResponse]:
-        errors = {
-            "400": OpenApiResponse(
-                ValidationErrorSerializer,
-                "Invalid input: "
-                + ("an unknown query parameter (its message lists those accepted), " if self.method == "GET" else "")
-                + "a malformed parameter or filter value, or an invalid payload. "
-                "Messages are keyed by parameter or field name.",
-            ),
-            "401": OpenApiResponse(
-                ErrorSerializer,
-                "Not authenticated: a write without credentials, or an invalid token.",
-            ),
-            "404": OpenApiResponse(ErrorSerializer, "Not found: no such object, or an unknown `format`."),
-        }
-        if getattr(self.view, "throttle_classes", None):
-            errors["429"] = OpenApiResponse(
-                ErrorSerializer, "Too many requests from this client; the Retry-After header says when to retry."
-            )
-        if self.method in WRITE_METHODS:
-            errors["403"] = OpenApiResponse(ErrorSerializer, "Forbidden: writes need a staff account.")
-        if self.method == "DELETE":
-            errors["409"] = OpenApiResponse(
-                ErrorSerializer, "Conflict: other records refer to this one (e.g. a city's memberships)."
-            )
-        if self.version_checked_action() in ("update", "partial_update", "destroy"):
-            errors["412"] = OpenApiResponse(
-                EditConflictSerializer,
-                "Precondition failed: the record was saved after the version named in If-Match; nothing "
-                "was saved. Read it again and redo the change on what it is now.",
-            )
-        if self.version_checked_action() in ("update", "partial_update"):
-            errors["409"] = OpenApiResponse(
-                EditConflictSerializer,
-                "Conflict: the record was saved after the `updated_at` sent in the body; nothing was "
-                "saved. Read it again and redo the change on what it is now.",
-            )
-        return errors
-
-    def version_checked_action(self) -> str | None:
-        """The viewset action, on a resource whose writes can name the version they change."""
-        return self.view.action if isinstance(self.view, VersionCheckedViewSet) else None
-
-    def get_override_parameters(self):
-        parameters = super().get_override_parameters()
-        action = self.version_checked_action()
-        if action in ("update", "partial_update", "destroy"):
-            parameters = [*parameters, IF_MATCH]
-        if action in ("create", "retrieve", "update", "partial_update"):
-            parameters = [*parameters, ETAG]
-        return parameters
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        for code, response in self.error_responses().items():
-            responses.setdefault(code, self._get_response_for_code(response, code, direction=direction))
-        for response in responses.values():
-            if "text/csv" in response.get("content", {}):
-                response["content"]["text/csv"] = {
-                    "schema": {"type": "string", "description": "CSV: `#` comment lines, a header row, rows."}
-                }
-        return responses
-
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The ETag of the record as you read it: the change or delete is made only if nobody has "
-    "saved the record since, else 412. Leave it out to write unconditionally.",
-)
-ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    response=[200, 201],
-    description="The record's version (its id and `updated_at`); send it back in If-Match when changing "
-    "or deleting the record.",
-)
 
 
 def api_citation(request, attribution: list[str]) -> dict:
@@ -320,7 +236,7 @@ def serializer_parameters(serializer_class: type[serializers.Serializer]) -> fro
 # The base viewset: lists (JSON pages, CSV in full), writes through full_clean, facets.
 
 
-class ApiViewSet(FreesResponseAfterDispatch, viewsets.ModelViewSet):
+class ApiViewSet(FreesResponseAfterDispatch, ThrottlesRefusedRequests, viewsets.ModelViewSet):
     """Base of every resource. Subclasses set `serializer_class`, `filterset_class`,
     `search_fields`, `get_queryset()` (a named queryset method), and what the attribution
     says: `place_data` (rows carry GeoNames place data), `attribution_note`,
@@ -479,6 +395,8 @@ class VersionCheckedViewSet(ApiViewSet):
     and the save are one transaction that starts by claiming the row (`concurrency.claim`). A
     write naming no version is made unconditionally, as before."""
 
+    version_checked = True  # ApiAutoSchema documents If-Match, ETag, 409 and 412 for its writes
+
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         return Response(self.get_serializer(instance).data, headers={"ETag": self.etag(instance)})
@@ -562,9 +480,11 @@ class FacetQuerySerializer(serializers.Serializer):
 
 
 def resource_schema(plural: str, singular: str, key: str):
-    """Summaries of a resource's operations, and its facets' `dimension` parameter."""
+    """Summaries of a resource's operations, its facets' `dimension` parameter, and its examples
+    (networks.api.examples.EXAMPLES, by resource)."""
 
     def decorate(viewset):
+        examples = EXAMPLES.get(viewset.resource, {})
         dimension = OpenApiParameter(
             "dimension",
             OpenApiTypes.STR,
@@ -577,9 +497,10 @@ def resource_schema(plural: str, singular: str, key: str):
                 summary=f"List {plural}",
                 description=f"{plural.capitalize()}, filtered and sorted by the query parameters; "
                 "paginated in JSON, complete in CSV.",
+                examples=examples.get("list", []),
             ),
             retrieve=extend_schema(summary=f"Get a {singular} by its {key}"),
-            create=extend_schema(summary=f"Create a {singular} (staff)"),
+            create=extend_schema(summary=f"Create a {singular} (staff)", examples=examples.get("create", [])),
             update=extend_schema(summary=f"Replace a {singular} (staff)"),
             partial_update=extend_schema(summary=f"Change some fields of a {singular} (staff)"),
             destroy=extend_schema(summary=f"Delete a {singular} (staff)"),

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.api import FreesResponseAfterDispatch
 from citynet.api import IsStaffOrReadOnly
+from citynet.api import ThrottlesRefusedRequests
 from citynet.downloads import CSVRenderer
 from citynet.downloads import csv_response
 from networks import aggregates
@@ -20,6 +21,7 @@ from networks.api.base import ApiAutoSchema
 from networks.api.base import api_citation
 from networks.api.base import check_query_parameters
 from networks.api.base import serializer_parameters
+from networks.api.examples import MATRIX_EXAMPLES
 from networks.api.shapes import AgreementSerializer
 from networks.api.shapes import MatrixQuerySerializer
 from networks.api.shapes import MatrixSerializer
@@ -36,7 +38,7 @@ from networks.selectors import studies_attribution
 from networks.visibility import cached_for_public_readers
 
 
-class AggregateView(FreesResponseAfterDispatch, GenericAPIView):
+class AggregateView(FreesResponseAfterDispatch, ThrottlesRefusedRequests, GenericAPIView):
     """An aggregate of the API: read by anyone, in JSON or CSV, whole (not paginated), with the
     API's documented errors; its query is a serializer of its own (`query_serializer_class`),
     and a parameter that is none of its fields, nor `format`, is a 400."""
@@ -74,6 +76,7 @@ class MatrixView(AggregateView):
         summary="The city × code comparison matrix",
         parameters=[MatrixQuerySerializer],
         responses=MatrixSerializer,
+        examples=MATRIX_EXAMPLES,
         tags=["matrix"],
     )
     def get(self, request):

@@ -225,6 +225,7 @@ class AgreementSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    code = serializers.CharField(help_text="A stable machine-readable error code, e.g. not_found.")
 
 
 class EditConflictSerializer(serializers.Serializer):

@@ -96,8 +96,8 @@ def test_production_defaults_are_the_strict_ones():
     assert values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
     assert values["REST_FRAMEWORK"] == {
         "DEFAULT_THROTTLE_CLASSES": [
-            "rest_framework.throttling.AnonRateThrottle",
-            "rest_framework.throttling.UserRateThrottle",
+            "citynet.throttling.AnonRateThrottle",
+            "citynet.throttling.UserRateThrottle",
         ],
         "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min"},
         "NUM_PROXIES": 0,

@@ -142,6 +142,25 @@ def test_signed_in_client_has_its_own_higher_rate(client, reader, tiny_rates):
     assert statuses == [200] * 5 + [429]
 
 
+def test_anonymous_writes_are_throttled_too(client, tiny_rates):
+    statuses = [client.post("/api/v1/cities/", {"name": "X"}).status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_guessing_tokens_is_throttled(client, tiny_rates):
+    statuses = [
+        client.get("/api/v1/networks/", headers={"Authorization": f"Token guess{number}"}).status_code
+        for number in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_writes_refused_for_lack_of_permission_count_against_the_rate(client, read_only_staff, tiny_rates):
+    client.force_login(read_only_staff)
+    statuses = [client.post("/api/v1/cities/", {"name": "X"}).status_code for _ in range(6)]
+    assert statuses == [403] * 5 + [429]
+
+
 def test_html_pages_are_not_throttled(client, tiny_rates):
     assert {client.get("/networks/").status_code for _ in range(6)} == {200}
 

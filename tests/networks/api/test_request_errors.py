@@ -93,7 +93,8 @@ def test_an_api_address_without_its_slash_is_a_308_for_every_method(staff_client
     assert response["Location"] == "/api/v1/memberships/5/?x=1"
     if method != "head":
         assert response.json() == {
-            "detail": "Use http://testserver/api/v1/memberships/5/?x=1 (with the trailing slash)."
+            "detail": "Use http://testserver/api/v1/memberships/5/?x=1 (with the trailing slash).",
+            "code": "use_trailing_slash",
         }
 
 

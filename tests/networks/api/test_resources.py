@@ -209,7 +209,7 @@ def test_browsable_api_renders_a_detail_with_its_edit_form_for_staff(staff_clien
 def test_an_address_the_api_does_not_have_is_a_json_404(client):
     response = client.get("/api/v1/memberships/not-a-number/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
     assert client.post("/api/v1/nothing/here/").status_code == 404
 
 
