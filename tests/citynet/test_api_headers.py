@@ -6,9 +6,7 @@ import json
 import uuid
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
-from rest_framework.throttling import SimpleRateThrottle
 
 from citynet import caching
 from tests.factories import CityFactory
@@ -179,14 +177,6 @@ def test_a_missing_slash_and_a_body_too_large_have_their_codes(staff_client, set
 
 
 # --- Rate limits ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tiny_rates(monkeypatch):
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "5/min"})
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_throttled_responses_say_where_the_client_stands(client, tiny_rates):

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
-from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.throttling import SimpleRateThrottle
 
 from cities.models import City
 from tests.factories import CityFactory
@@ -109,15 +107,6 @@ def test_no_template_has_an_inline_script_or_event_handler():
 
 
 # --- API abuse limits ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def tiny_rates(monkeypatch):
-    # DRF's throttles read their rates once, at import; the suite's roomy ones are in tests/conftest.py.
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "5/min"})
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_anonymous_client_gets_429_after_its_rate(client, tiny_rates):
