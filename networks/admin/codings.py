@@ -15,7 +15,6 @@ from networks.models import Code
 from networks.models import CodebookVersion
 from networks.models import Coder
 from networks.models import Coding
-from networks.models import EngagementObservation
 from networks.models import Evidence
 from networks.models import Release
 from networks.salience import SALIENCE_LABELS
@@ -261,28 +260,6 @@ class EvidenceAdmin(EvidenceVisibilityMixin, SimpleHistoryAdmin):
     def short_text(self, evidence: Evidence) -> str:
         text = evidence.shown_text or RESTRICTED_LABEL
         return text if len(text) <= 80 else f"{text[:79]}…"
-
-
-@admin.register(EngagementObservation)
-class EngagementObservationAdmin(admin.ModelAdmin):
-    list_display = ["city", "network", "observed", "level", "is_peak", "source"]
-    list_filter = ["network", "level", "is_peak", "approximate", "city__country"]
-    list_select_related = ["city", "network", "source"]
-    search_fields = ["city__name", "network__name", "network__acronym", "note"]
-    ordering = ["city__name", "network__name", "observed_on"]
-    autocomplete_fields = ["city", "network", "source"]
-    fieldsets = [
-        (None, {"fields": ["city", "network"]}),
-        (
-            "Observation",
-            {"fields": [("observed_on", "observed_precision", "approximate"), ("level", "is_peak"), "note"]},
-        ),
-        ("Source", {"fields": [("source", "locator")]}),
-    ]
-
-    @admin.display(description="observed", ordering="observed_on")
-    def observed(self, observation: EngagementObservation) -> str:
-        return observation.observed_display
 
 
 @admin.register(Release)

@@ -1,4 +1,5 @@
-"""The admin of networks, their sub-networks, memberships, participations, sources and themes."""
+"""The admin of networks, their sub-networks, memberships, participations, engagement
+observations, sources and themes."""
 
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
@@ -15,6 +16,7 @@ from networks.admin.forms import VersionCheckedAdmin
 from networks.dates import format_partial_date
 from networks.importing.resources import MembershipResource
 from networks.importing.resources import NetworkResource
+from networks.models import EngagementObservation
 from networks.models import Membership
 from networks.models import Network
 from networks.models import Participation
@@ -280,3 +282,25 @@ class ParticipationAdmin(admin.ModelAdmin):
         since = format_partial_date(participation.since, participation.since_precision)
         until = format_partial_date(participation.until, participation.until_precision)
         return f"{since or '?'}–{until}" if since or until else ""
+
+
+@admin.register(EngagementObservation)
+class EngagementObservationAdmin(admin.ModelAdmin):
+    list_display = ["city", "network", "observed", "level", "is_peak", "source"]
+    list_filter = ["network", "level", "is_peak", "approximate", "city__country"]
+    list_select_related = ["city", "network", "source"]
+    search_fields = ["city__name", "network__name", "network__acronym", "note"]
+    ordering = ["city__name", "network__name", "observed_on"]
+    autocomplete_fields = ["city", "network", "source"]
+    fieldsets = [
+        (None, {"fields": ["city", "network"]}),
+        (
+            "Observation",
+            {"fields": [("observed_on", "observed_precision", "approximate"), ("level", "is_peak"), "note"]},
+        ),
+        ("Source", {"fields": [("source", "locator")]}),
+    ]
+
+    @admin.display(description="observed", ordering="observed_on")
+    def observed(self, observation: EngagementObservation) -> str:
+        return observation.observed_display
