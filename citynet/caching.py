@@ -2,31 +2,36 @@
 
 A network's profile, a city's profile, the comparison and the matrix read tens of thousands of
 rows and draw charts; they change only when the data change. Each rendered response is kept
-in Django's cache (settings.CACHES["pages"]) under a key that includes `data_version()`: the
-position of PostgreSQL's write-ahead log, which moves on with every write committed anywhere
-in the database (the admin, the API, a loader, a shell). So invalidation is explicit but needs
-no code in the write paths (no signals, no save() overrides): the first request after any write
-builds the page again, later ones reuse it. A process that sees a new data version empties
-the pages cache first, so pages of older versions never pile up in memory.
+in Django's cache (settings.CACHES["pages"]) under a key that includes `data_version()`:
+citynet.dataversion's value, which database triggers move on in the transaction of every write
+to the data (the admin, the API, a loader, a shell), on PostgreSQL and SQLite alike. So
+invalidation needs no code in the write paths (no signals, no save() overrides): the first
+request after any write builds the page again, later ones reuse it. A process that sees a new
+data version empties the pages cache first, so pages of older versions never pile up in memory.
+The version is read once per request (`request_data_version`).
 
-Nothing is cached on other databases (SQLite has no such position) or inside a transaction
-(a test's, or ATOMIC_REQUESTS): a page built there may show writes that are rolled back. The
+Nothing is cached inside a transaction (a test's, or ATOMIC_REQUESTS): a page built there may
+show writes that are rolled back. The
 pages are the same for every visitor (no user, no CSRF token in them); entries also expire
 after `ENTRY_SECONDS`. Large bodies are stored gzip-compressed, so a per-process memory cache
 stays small (the matrix of a 10,000-member network is ~30 MB of JSON, ~3 MB compressed), and
 are sent as they are stored to clients that accept gzip (browsers, curl --compressed, requests).
 """
 
+import datetime
 import functools
 import gzip
 import hashlib
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+
+from citynet import dataversion
 
 ENTRY_SECONDS = 600
 PAGES = "pages"  # the alias in settings.CACHES
@@ -35,30 +40,41 @@ COMPRESS_ABOVE = 256 * 1024
 KEPT_HEADERS = ("Content-Disposition",)
 
 
-def data_version() -> str | None:
-    """Where PostgreSQL's write-ahead log is (on a replica: how far it has replayed): a new
-    value after every committed write. None where a cached response could be wrong."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+class Version(NamedTuple):
+    tag: str  # changes with every committed write
+    changed_at: datetime.datetime | None  # when the data last changed (None: never written)
+
+
+def data_version() -> Version | None:
+    """The data version (citynet.dataversion): a new tag after every committed write to the
+    data. None where a cached response could be wrong (inside a transaction)."""
+    if connection.in_atomic_block:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END"
-        )
-        return str(cursor.fetchone()[0])
+    return Version(*dataversion.read())
+
+
+VERSION_ATTRIBUTE = "citynet_data_version"
+
+
+def request_data_version(request) -> Version | None:
+    """`data_version()`, read once per request (the page cache and the ETags share it)."""
+    if not hasattr(request, VERSION_ATTRIBUTE):
+        setattr(request, VERSION_ATTRIBUTE, data_version())
+    return getattr(request, VERSION_ATTRIBUTE)
 
 
 def cached_response(request, build: Callable[[], HttpResponse], variant: str = "") -> HttpResponse:
     """The response `build()` makes for this request, from the cache while the data are
     unchanged. `variant` names what else the response depends on (e.g. the API's format).
     Only complete 200 responses are kept; GET and HEAD only."""
-    version = data_version() if request.method in ("GET", "HEAD") else None
+    version = request_data_version(request) if request.method in ("GET", "HEAD") else None
     if version is None:
         return build()
     # The address (with the host) and the day are part of the key: pages cite themselves
     # with their permalink and the date they were retrieved.
     address = f"{variant}|{request.build_absolute_uri()}".encode()
-    key = f"citynet:response:{version}:{timezone.localdate().isoformat()}:{hashlib.sha256(address).hexdigest()}"
-    cache = pages_cache(version)
+    key = f"citynet:response:{version.tag}:{timezone.localdate().isoformat()}:{hashlib.sha256(address).hexdigest()}"
+    cache = pages_cache(version.tag)
     entry = cache.get(key)
     if entry is not None:
         content, compressed, content_type, headers = entry

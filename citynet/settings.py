@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
+    "citynet",
     "cities",
     "networks",
 ]
@@ -140,6 +141,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The API's RateLimit-*, Vary and Cache-Control headers, also on its 308s and cached answers.
     "citynet.middleware.ApiHeadersMiddleware",
+    # ETag and Last-Modified from the data version on API reads, and 304 before any view runs;
+    # then gzip for the API's JSON and CSV (citynet.conditional).
+    "citynet.conditional.ApiConditionalGetMiddleware",
+    "citynet.conditional.ApiGZipMiddleware",
     # Before CommonMiddleware: an /api/ address without its slash gets a 308 that keeps the
     # method and body (CommonMiddleware's 301 turns a write into a read); a body too large, a 413.
     "citynet.middleware.ApiRequestMiddleware",

@@ -71,12 +71,20 @@ DATETIME = serializers.DateTimeField()
 
 
 class ApiPagination(PageNumberPagination):
-    """`?page=n&page_size=m` (at most 500). A page past the last one is empty, not an error,
-    so a saved link keeps working while the data shrinks."""
+    """`?page=n&page_size=m` (m capped at 500). A page past the last one is empty, not an error,
+    so a saved link keeps working while the data shrink.
+
+    Or a cursor walk, for clients that fetch a whole list page by page while it may change:
+    `?cursor=*` starts it, and each page's `next` continues it (`cursor=<id>`: the rows after
+    that id). A walk goes in the order records were made (by id), whatever the list's usual
+    order, so a row added meanwhile comes once, at the end, and none is seen twice or skipped
+    because rows before it were added or removed. `previous` is null in a walk."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    cursor_query_param = "cursor"
+    cursor_start = "*"
 
     def get_page_number(self, request, paginator):
         number = super().get_page_number(request, paginator)
@@ -101,26 +109,61 @@ class ApiPagination(PageNumberPagination):
             raise ValidationError({self.page_size_query_param: [message]})
         return self.max_page_size if len(digits) > 9 else min(int(digits), self.max_page_size)
 
+    def cursor_after(self, request) -> int | None:
+        """Where a cursor walk goes on from: 0 at its start, the id of the last row seen after;
+        None when no walk is asked for. 400 for anything else, or a walk mixed with pages."""
+        value = request.query_params.get(self.cursor_query_param)
+        if value is None:
+            return None
+        if self.page_query_param in request.query_params:
+            message = f"Either `{self.page_query_param}` or `{self.cursor_query_param}`: a cursor walk has no page numbers."
+            raise ValidationError({self.cursor_query_param: [message]})
+        if api_settings.ORDERING_PARAM in request.query_params:
+            message = "A cursor walk goes in the order records were made; leave out `ordering`."
+            raise ValidationError({self.cursor_query_param: [message]})
+        if value == self.cursor_start:
+            return 0
+        if not re.fullmatch(r"[0-9]{1,18}", value):
+            message = f"A cursor is `{self.cursor_start}` (to start a walk) or the one in the last page's `next`."
+            raise ValidationError({self.cursor_query_param: [message]})
+        return int(value)
+
     def check_query(self, request) -> None:
-        """400 for a malformed page or page size, before any query: also where neither is used
-        (CSV, facets), so a parameter is well-formed or refused wherever it is accepted."""
+        """400 for a malformed page, page size or cursor, before any query: also where none is
+        used (CSV, facets), so a parameter is well-formed or refused wherever it is accepted."""
         self.get_page_size(request)
+        if self.cursor_after(request) is not None:
+            return
         number = request.query_params.get(self.page_query_param) or 1
         if number not in self.last_page_strings:
             self.whole_page_number(number)
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        size = self.get_page_size(request)
+        self.after = self.cursor_after(request)
+        if self.after is not None:
+            self.count = queryset.count()
+            rows = list(queryset.order_by("pk").filter(pk__gt=self.after)[: size + 1])
+            self.next_after = rows[size - 1].pk if len(rows) > size else None
+            return rows[:size]
+        paginator = self.django_paginator_class(queryset, size)
         number = self.get_page_number(request, paginator)
         self.past_the_end = number > paginator.num_pages
         self.page = paginator.page(min(number, paginator.num_pages))
+        self.count = paginator.count
         return [] if self.past_the_end else list(self.page)
 
     def get_next_link(self):
+        if self.after is not None:
+            if self.next_after is None:
+                return None
+            return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, self.next_after)
         return None if self.past_the_end else super().get_next_link()
 
     def get_previous_link(self):
+        if self.after is not None:
+            return None
         if not self.past_the_end:
             return super().get_previous_link()
         url, last = self.request.build_absolute_uri(), self.page.paginator.num_pages
@@ -133,7 +176,7 @@ class ApiPagination(PageNumberPagination):
     def get_paginated_response(self, data, attribution: list[str] | None = None):
         return Response(
             {
-                "count": self.page.paginator.count,
+                "count": self.count,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "attribution": attribution or [],
@@ -271,7 +314,11 @@ class ApiViewSet(FreesResponseAfterDispatch, ThrottlesRefusedRequests, viewsets.
             return frozenset({FORMAT, *self.query_parameters})
         names = {FORMAT, *backend_parameters(type(self))}
         if self.action in ("list", "facets") and self.paginator is not None:
-            names |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+            names |= {
+                self.paginator.page_query_param,
+                self.paginator.page_size_query_param,
+                self.paginator.cursor_query_param,
+            }
         if self.action == "facets":
             names.add("dimension")
         return frozenset(names)

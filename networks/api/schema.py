@@ -68,7 +68,7 @@ def constrained_filter_parameters(view, parameters: list[dict]) -> list[dict]:
 
 
 def page_parameters(paginator) -> list[dict]:
-    """`page` (a number from 1, or `last`) and `page_size` (1 to the largest page)."""
+    """`page` (a number from 1, or `last`), `page_size` (from 1; capped) and `cursor`."""
     return [
         {
             "name": paginator.page_query_param,
@@ -86,9 +86,23 @@ def page_parameters(paginator) -> list[dict]:
             "name": paginator.page_size_query_param,
             "in": "query",
             "required": False,
-            "description": f"Results per page, from 1 to {paginator.max_page_size} (default {paginator.page_size}; "
-            "a larger size is capped).",
-            "schema": {"type": "integer", "minimum": 1, "maximum": paginator.max_page_size},
+            "description": f"Results per page, from 1 (default {paginator.page_size}); a size above "
+            f"{paginator.max_page_size} is capped to {paginator.max_page_size}.",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        {
+            "name": paginator.cursor_query_param,
+            "in": "query",
+            "required": False,
+            "description": f"A cursor walk instead of page numbers: `{paginator.cursor_start}` starts it, each "
+            "page's `next` goes on. The walk goes in the order records were made, so rows added meanwhile "
+            "come once, at the end. Not with `page`.",
+            "schema": {
+                "oneOf": [
+                    {"type": "string", "enum": [paginator.cursor_start]},
+                    {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+                ]
+            },
         },
     ]
 

@@ -242,7 +242,7 @@ def test_pages_outside_the_api_are_left_alone(client):
 @pytest.fixture
 def version(monkeypatch):
     current = {"value": uuid.uuid4().hex}
-    monkeypatch.setattr(caching, "data_version", lambda: current["value"])
+    monkeypatch.setattr(caching, "data_version", lambda: caching.Version(current["value"], None))
     return current
 
 

@@ -296,7 +296,7 @@ def csv_rows(response) -> list[dict]:
 @pytest.mark.parametrize("who", VERBATIM_READERS)
 def test_pages_built_for_permitted_readers_never_reach_the_shared_cache(client, world, who, monkeypatch):
     version = uuid.uuid4().hex  # this test's own: no other test finds its pages
-    monkeypatch.setattr(caching, "data_version", lambda: version)
+    monkeypatch.setattr(caching, "data_version", lambda: caching.Version(version, None))
     anonymous = client.__class__()
     permitted = sign_in(client, who)
 

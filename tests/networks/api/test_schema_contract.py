@@ -55,7 +55,11 @@ def test_paging_parameters_carry_their_bounds(schema):
     page = parameter(memberships, "page")["schema"]
     assert {"type": "integer", "minimum": 1, "maximum": 999_999_999} in page["oneOf"]
     assert {"type": "string", "enum": ["last"]} in page["oneOf"]
-    assert parameter(memberships, "page_size")["schema"] == {"type": "integer", "minimum": 1, "maximum": 500}
+    # Any size from 1 is accepted, and one above 500 is capped (the description says so).
+    assert parameter(memberships, "page_size")["schema"] == {"type": "integer", "minimum": 1}
+    assert "capped to 500" in parameter(memberships, "page_size")["description"]
+    cursor = parameter(memberships, "cursor")["schema"]
+    assert {"type": "string", "enum": ["*"]} in cursor["oneOf"]
 
 
 def test_filter_values_carry_their_bounds(schema):
