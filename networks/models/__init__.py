@@ -13,6 +13,7 @@ from networks.models.codings import CodingQuerySet
 from networks.models.codings import Evidence
 from networks.models.codings import EvidenceQuerySet
 from networks.models.codings import masked_evidence
+from networks.models.imports import ProjectImportMapping
 from networks.models.memberships import EngagementObservation
 from networks.models.memberships import Membership
 from networks.models.memberships import MembershipQuerySet
@@ -44,6 +45,7 @@ __all__ = [
     "Network",
     "NetworkQuerySet",
     "Participation",
+    "ProjectImportMapping",
     "ParticipationQuerySet",
     "Release",
     "ReleaseQuerySet",
