@@ -6,19 +6,32 @@ autocomplete. On save, a picked place fills whatever is still empty of the name,
 country, coordinates, population and GeoNames fields. (The site's Content Security
 Policy allows no inline script, so nothing fills in before the save.) A place not in
 GeoNames is typed in by hand.
+
+Duplicates: "Likely duplicates" lists the groups `cities.duplicates` finds, each pair with
+a merge link; the action "Merge selected places…" (two places) leads to the same page.
+It shows which place stays (the editor may swap), what moves and what the merged place
+fills in, or the conflicts that refuse the merge; confirming runs `networks.places_merge`.
+Merging needs the change and delete permissions on places.
 """
 
 from django import forms
 from django.contrib import admin
+from django.contrib import messages
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.admin.widgets import get_select2_language
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
+from cities.duplicates import likely_duplicates
 from cities.models import PLACE_DATA_FIELDS
 from cities.models import City
 from cities.models import GeoNamesPlace
@@ -32,6 +45,10 @@ from networks.admin.forms import MembershipInlineForm
 from networks.admin.forms import MembershipInlineFormSet
 from networks.admin.forms import RetryOnEditConflict
 from networks.models import Membership
+from networks.places_merge import MergePlan
+from networks.places_merge import MergeRefused
+from networks.places_merge import merge_places
+from networks.places_merge import merge_plan
 
 # Suggestions the lookup offers for what has been typed, most populous first.
 GEONAMES_SUGGESTIONS = 20
@@ -176,8 +193,10 @@ class CityAdmin(RetryOnEditConflict, CitynetImportExportMixin, admin.ModelAdmin)
     search_fields = ["name", "slug", "geonames_name", "=country", "=wikidata_id"]
     ordering = ["name", "country"]
     prepopulated_fields = {"slug": ["name", "country"]}
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "merged_places"]
     inlines = [CityMembershipInline]
+    actions = ["merge_selected"]
+    import_export_change_list_template = "admin/cities/city/change_list.html"
     form = CityAdminForm
     resource_classes = [CityResource]
     fieldsets = [
@@ -189,14 +208,80 @@ class CityAdmin(RetryOnEditConflict, CitynetImportExportMixin, admin.ModelAdmin)
             {"fields": [("geonames_id", "geonames_name"), "geonames_note", "wikidata_id"]},
         ),
         ("Record", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
+        ("Merged places", {"fields": ["merged_places"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_memberships=Count("memberships"))
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj is not None else fieldsets[:-1]  # nothing is merged into a new place
+
     def get_urls(self):
-        lookup = path("geonames/", self.admin_site.admin_view(self.geonames_view), name="cities_city_geonames")
-        return [lookup, *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("geonames/", view(self.geonames_view), name="cities_city_geonames"),
+            path("duplicates/", view(self.duplicates_view), name="cities_city_duplicates"),
+            path("merge/", view(self.merge_view), name="cities_city_merge"),
+            *super().get_urls(),
+        ]
+
+    def has_merge_permission(self, request) -> bool:
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge selected places…", permissions=["merge"])
+    def merge_selected(self, request, queryset):
+        places = sorted(queryset[:3], key=lambda place: (-place.n_memberships, place.pk))
+        if len(places) != 2:
+            self.message_user(request, "Select exactly two places to merge.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(merge_url(keep=places[0], merge=places[1]))
+
+    def duplicates_view(self, request):
+        """Groups of likely duplicates, each pair with a link to merge it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        groups = likely_duplicates(self.get_queryset(request).order_by("pk"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Likely duplicate places",
+            "groups": [duplicate_row(group) for group in groups],
+            "can_merge": self.has_merge_permission(request),
+        }
+        return TemplateResponse(request, "admin/cities/city/duplicates.html", context)
+
+    def merge_view(self, request):
+        """GET: what merging `merge` into `keep` would do; POST: merge (or list the conflicts)."""
+        if not self.has_merge_permission(request):
+            raise PermissionDenied
+        data = request.POST if request.method == "POST" else request.GET
+        survivor = get_object_or_404(City, pk=data.get("keep") or 0)
+        merged = get_object_or_404(City, pk=data.get("merge") or 0)
+        if survivor.pk == merged.pk:
+            self.message_user(request, "A place cannot be merged into itself.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:cities_city_changelist"))
+        if request.method == "POST":
+            try:
+                plan = merge_places(merged=merged, survivor=survivor, user=request.user)
+            except MergeRefused as refusal:
+                plan = refusal.plan
+            else:
+                self.message_user(request, merged_message(plan), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:cities_city_change", args=[survivor.pk]))
+        else:
+            plan = merge_plan(merged=merged, survivor=survivor)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Merge {merged} into {survivor}",
+            "plan": plan,
+            "places": place_rows(plan),
+            "conflicts": [conflict_row(self.admin_site, conflict) for conflict in plan.conflicts],
+            "swap_url": merge_url(keep=merged, merge=survivor),
+        }
+        return TemplateResponse(request, "admin/cities/city/merge.html", context)
 
     def geonames_view(self, request):
         """GeoNames places matching `term`, in the shape select2 reads, with the values to fill in."""
@@ -221,6 +306,17 @@ class CityAdmin(RetryOnEditConflict, CitynetImportExportMixin, admin.ModelAdmin)
         ]
         return JsonResponse({"results": results, "pagination": {"more": False}})
 
+    @admin.display(description="places merged into this one")
+    def merged_places(self, city: City) -> str:
+        """Each merged place with its old address (which now leads here), when and what moved."""
+        merged = city.merged_places.order_by("merged_at") if city.pk else []
+        lines = [
+            f"{row.old_name} ({row.old_country}), id {row.old_id}, /{row.old_slug}/: merged "
+            f"{row.merged_at:%Y-%m-%d}{' by ' + row.merged_by if row.merged_by else ''}; moved {row.moved}"
+            for row in merged
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "None"
+
     @admin.display(description="country name")
     def country_name(self, city: City) -> str:
         return city.country_name
@@ -232,3 +328,82 @@ class CityAdmin(RetryOnEditConflict, CitynetImportExportMixin, admin.ModelAdmin)
     @admin.display(description="memberships", ordering="n_memberships")
     def membership_count(self, city: City) -> int:
         return city.n_memberships
+
+
+def merge_url(*, keep: City, merge: City) -> str:
+    return f"{reverse('admin:cities_city_merge')}?keep={keep.pk}&merge={merge.pk}"
+
+
+def duplicate_row(group) -> dict:
+    """A group as the duplicates page shows it: places with their links, pairs to merge
+    (the place with more memberships kept)."""
+    places = [
+        {
+            "place": place,
+            "url": reverse("admin:cities_city_change", args=[place.pk]),
+            "memberships": place.n_memberships,
+        }
+        for place in group.places
+    ]
+    merges = []
+    for first, other in group.pairs:
+        keep, merge = (other, first) if other.n_memberships > first.n_memberships else (first, other)
+        merges.append({"keep": keep, "merge": merge, "url": merge_url(keep=keep, merge=merge)})
+    return {"reason": group.reason, "key": group.key, "places": places, "merges": merges}
+
+
+MERGE_PAGE_FIELDS = [
+    "name",
+    "slug",
+    "country",
+    "kind",
+    "latitude",
+    "longitude",
+    "population",
+    "geonames_id",
+    "wikidata_id",
+]
+
+
+def place_rows(plan: MergePlan) -> list[dict]:
+    """Field by field: the merged place's value, and the surviving place's after the merge
+    (`filled`: taken from the merged place, the survivor having none)."""
+
+    def shown(place: City, name: str):
+        return place.get_kind_display() if name == "kind" else getattr(place, name)
+
+    return [
+        {
+            "label": City._meta.get_field(name).verbose_name,
+            "merged": shown(plan.merged, name),
+            "kept": plan.filled.get(name, shown(plan.survivor, name)),
+            "filled": name in plan.filled,
+        }
+        for name in MERGE_PAGE_FIELDS
+    ]
+
+
+def conflict_row(site: admin.AdminSite, conflict) -> dict:
+    """A conflict with the admin addresses of its two rows (where the admin has the model)."""
+
+    def link(row) -> str | None:
+        if not site.is_registered(type(row)):
+            return None
+        return reverse(f"admin:{row._meta.app_label}_{row._meta.model_name}_change", args=[row.pk])
+
+    return {
+        "kind": conflict.kind,
+        "reason": conflict.reason,
+        "merged": conflict.merged,
+        "merged_url": link(conflict.merged),
+        "kept": conflict.kept,
+        "kept_url": link(conflict.kept),
+    }
+
+
+def merged_message(plan: MergePlan) -> str:
+    filled = f" It filled in: {', '.join(plan.filled)}." if plan.filled else ""
+    return (
+        f"Merged {plan.merged} into {plan.survivor}: moved {plan.summary}.{filled} "
+        f"The address /{plan.merged.slug}/ now leads to this place."
+    )

@@ -1,11 +1,16 @@
 """The REST API, version 1: member places (cities) and a city's network portfolio."""
 
+from django.http import Http404
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from cities.models import City
+from cities.models import PlaceRedirect
 from cities.serializers import CitySerializer
 from citynet.api import SLUG_PATTERN
 from citynet.downloads import csv_response
@@ -14,6 +19,7 @@ from networks import filters
 from networks.api.base import ApiViewSet
 from networks.api.base import api_citation
 from networks.api.base import resource_schema
+from networks.api.schema import ApiAutoSchema
 from networks.api.shapes import PortfolioSerializer
 from networks.models import Code
 from networks.models import Coding
@@ -45,10 +51,39 @@ def portfolio_rows(city: City, portfolio: dict) -> list[dict]:
     ]
 
 
+class PlaceMoved(Exception):
+    """The slug is a merged place's: it answers with a permanent redirect to `survivor`."""
+
+    def __init__(self, survivor: City):
+        self.survivor = survivor
+
+
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+class CitySchema(ApiAutoSchema):
+    """Also documents the permanent redirect of a merged place's address."""
+
+    def error_responses(self):
+        responses = super().error_responses()
+        if "{slug}" in self.path:
+            code = "301" if self.method == "GET" else "308"
+            responses[code] = OpenApiResponse(
+                description="Moved permanently: the place was merged into another (a duplicate); "
+                "`Location` is the surviving place's address."
+            )
+        return responses
+
+
 @resource_schema("member places", "member place", "slug")
 class CityViewSet(ApiViewSet):
     """Member places of city networks: cities, metropolitan bodies, groupings and districts,
-    with GeoNames-matched coordinates and population."""
+    with GeoNames-matched coordinates and population. The address of a place merged into
+    another (a duplicate) keeps working: it answers 301 (308 to a write) with the surviving
+    place's address in `Location`."""
+
+    schema = CitySchema()
 
     cache_pages = True
     serializer_class = CitySerializer
@@ -62,6 +97,28 @@ class CityViewSet(ApiViewSet):
 
     def get_queryset(self):
         return cities_for_list()
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            survivor = PlaceRedirect.objects.target(self.kwargs[self.lookup_field])
+            if survivor is None:
+                raise
+            raise PlaceMoved(survivor) from None
+
+    def handle_exception(self, exc):
+        if not isinstance(exc, PlaceMoved):
+            return super().handle_exception(exc)
+        match = self.request.resolver_match
+        url = reverse(match.view_name, kwargs={**match.kwargs, self.lookup_field: exc.survivor.slug})
+        query = self.request.META.get("QUERY_STRING", "")
+        url += f"?{query}" if query else ""
+        # Clients that follow a 308 repeat the method and body, so a write reaches the place it meant.
+        moved = (
+            HttpResponsePermanentRedirect if self.request.method in ("GET", "HEAD") else PermanentRedirectKeepingMethod
+        )
+        return moved(url)
 
     @extend_schema(
         summary="A city's network portfolio",

@@ -215,3 +215,72 @@ class GeoNamesName(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PlaceDecision(models.Model):
+    """An editor's answer to a doubtful place in an import, remembered so that the next
+    file naming the place the same way asks nothing: this name (folded), country and
+    kind mean `city`, or, when `city` is empty, a place of its own."""
+
+    key = models.CharField("folded name", max_length=200)
+    country = models.CharField("country (ISO 3166-1 alpha-2)", max_length=2)
+    kind = models.CharField(max_length=20, blank=True, help_text="The kind the file gave; empty when it gave none.")
+    city = models.ForeignKey(
+        City,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="place_decisions",
+        help_text="Empty: the name is a place of its own, not any place Citynet held.",
+    )
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "country", "kind"],
+                name="cities_placedecision_one_per_name",
+                violation_error_message="This name already has a decision in this country.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.city if self.city_id else "a new place"
+        return f"{self.key} ({self.country}) -> {target}"
+
+
+class PlaceRedirectQuerySet(models.QuerySet):
+    def target(self, slug: str) -> City | None:
+        """The place a merged place's slug now leads to; None when no place was merged under
+        that slug, or when a place holds the slug again (the living place wins)."""
+        if City.objects.filter(slug=slug).exists():
+            return None
+        moved = self.select_related("city").filter(old_slug=slug).first()
+        return moved.city if moved else None
+
+
+class PlaceRedirect(models.Model):
+    """A place merged into another (a duplicate): its old slug answers with a permanent
+    redirect to the place it was merged into, so permalinks and citations keep working,
+    and the row records the merge. A chain (A into B, then B into C) is kept one step
+    long: merging B moves A's redirect to C."""
+
+    old_slug = models.SlugField(max_length=220, unique=True)
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="merged_places", help_text="The place it was merged into."
+    )
+    old_id = models.PositiveBigIntegerField("old id", help_text="The merged record's id (as data releases cite it).")
+    old_name = models.CharField(max_length=200)
+    old_country = models.CharField("old country", max_length=2)
+    merged_at = models.DateTimeField(auto_now_add=True)
+    merged_by = models.CharField(max_length=150, blank=True)
+    moved = models.TextField("what moved", blank=True)
+
+    objects = PlaceRedirectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "merged place"
+
+    def __str__(self) -> str:
+        return f"{self.old_name} ({self.old_country}), merged; was /{self.old_slug}/"

@@ -1,8 +1,10 @@
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
 
 from cities.models import City
+from cities.models import PlaceRedirect
 from citynet.caching import cache_while_unchanged
 from networks import aggregates
 from networks import charts
@@ -38,7 +40,14 @@ def city_list(request):
 
 @cache_for_public_readers
 def city_detail(request, slug):
-    city = get_object_or_404(cities_for_profile(request.user), slug=slug)
+    city = cities_for_profile(request.user).filter(slug=slug).first()
+    if city is None:
+        # A place merged into another: its permalink leads there for good.
+        survivor = PlaceRedirect.objects.target(slug)
+        if survivor is None:
+            raise Http404("No place has this address.")
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(survivor.get_absolute_url() + (f"?{query}" if query else ""))
     codes = list(Code.objects.current())
     codings = city.codings.all()
     portfolio = aggregates.portfolio_grid(aggregates.city_portfolio(city.memberships.all(), codings, codes), city.slug)

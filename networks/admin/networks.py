@@ -3,6 +3,10 @@ observations, sources and themes."""
 
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
+from django.urls import path
+from django.urls import reverse
+from django.utils.html import format_html
+from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from cities.models import City
@@ -14,6 +18,8 @@ from networks.admin.forms import NetworkConfirmImportForm
 from networks.admin.forms import NetworkImportForm
 from networks.admin.forms import VersionCheckedAdmin
 from networks.dates import format_partial_date
+from networks.importing.decisions import decide_view
+from networks.importing.files import MemberListCSV
 from networks.importing.resources import MembershipResource
 from networks.importing.resources import NetworkResource
 from networks.models import EngagementObservation
@@ -24,14 +30,29 @@ from networks.models import Source
 from networks.models import SubNetwork
 from networks.models import Theme
 
+# The spells a network's page lists; all of them are one link away, in the membership list
+# filtered to the network (NetworkAdmin.all_memberships). Eurocities' 226 made a page 25,000 px tall.
+MEMBERSHIPS_SHOWN = 20
+
+
+class FirstSpellsFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        if not hasattr(self, "_first_spells"):
+            self._first_spells = super().get_queryset()[:MEMBERSHIPS_SHOWN]
+        return self._first_spells
+
 
 class NetworkMembershipInline(admin.TabularInline):
-    """A network's members, read-only: a network may have thousands, and an editable row
-    costs two queries for its autocomplete widgets. Each row links to its spell's page;
-    new spells are added in NetworkMembershipAddInline below."""
+    """A network's first MEMBERSHIPS_SHOWN spells by member name, read-only: a network may have
+    thousands, and an editable row costs two queries for its autocomplete widgets. Each row
+    links to its spell's page; new spells are added in NetworkMembershipAddInline below."""
 
     model = Membership
-    verbose_name_plural = "memberships (edit a spell on its own page)"
+    formset = FirstSpellsFormSet
+    verbose_name_plural = (
+        f"memberships: the first {MEMBERSHIPS_SHOWN} by member name (all of them: the link under "
+        "“Members” above; edit a spell on its own page)"
+    )
     fields = ["city", "type", "period", "application_round", "took_effect", "source"]
     readonly_fields = fields
     ordering = ["city__name", "joined"]
@@ -160,7 +181,23 @@ class NetworkAdmin(CitynetImportExportMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        ("Members", {"fields": ["all_memberships"]}),
     ]
+    readonly_fields = ["all_memberships"]
+
+    @admin.display(description="membership spells")
+    def all_memberships(self, network: Network) -> str:
+        if network.pk is None:
+            return "None yet: add spells below."
+        url = reverse("admin:networks_membership_changelist") + f"?network__id__exact={network.pk}"
+        return format_html(
+            '<a href="{}">All membership spells of {} ({} member places), to filter, sort and edit</a>'
+            " (the first {} are listed below)",
+            url,
+            network,
+            network.n_members,
+            MEMBERSHIPS_SHOWN,
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_member_count()
@@ -199,6 +236,9 @@ class MembershipAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHisto
     import_form_class = NetworkImportForm
     confirm_form_class = NetworkConfirmImportForm
     import_adds_to = [City, Source]
+    # Member lists in any common encoding; doubtful places decided on the preview.
+    formats = [MemberListCSV, XLSX]
+    import_template_name = "admin/import_export/membership_import.html"
     fieldsets = [
         (None, {"fields": ["city", "network", "type", "took_effect"]}),
         (
@@ -228,6 +268,14 @@ class MembershipAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHisto
         if import_form is not None and import_form.cleaned_data.get("network"):
             initial["network"] = import_form.cleaned_data["network"].pk
         return initial
+
+    def get_urls(self):
+        decide = path(
+            "import/decide/",
+            self.admin_site.admin_view(lambda request: decide_view(self, request)),
+            name="networks_membership_import_decide",
+        )
+        return [decide, *super().get_urls()]
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")

@@ -30,14 +30,15 @@ class Rollback(Exception):
 
 def write_member_list(path: Path, rows: int) -> None:
     """A member list in the format of fixtures/memberships/, of made-up places marked as
-    such: 'Synthetic place N' in country XX (a code ISO 3166 leaves for private use)."""
+    such: 'Synthetic place N' in Antarctica (AQ: a real code, as the import takes only
+    countries, and one no city of any member list is in)."""
     numbers = random.Random(2013)
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(HEADER)
         for number in range(1, rows + 1):
             latitude, longitude = numbers.uniform(-60, 70), numbers.uniform(-180, 180)
             handle.write(
-                f"Synthetic place {number},XX,{1 + number % 3},{2000 + number % 20},{SOURCE},"
+                f"Synthetic place {number},AQ,{1 + number % 3},{2000 + number % 20},{SOURCE},"
                 f"{latitude:.5f},{longitude:.5f},{numbers.randint(10_000, 5_000_000)}\n"
             )
 
@@ -132,3 +133,101 @@ class ImportBenchmark:
         if tracemalloc.is_tracing():
             line += f", {tracemalloc.get_traced_memory()[1] / 2**20:,.0f} MB allocated by Python"
         self.write(line)
+
+
+# --- a real file of many networks (ClimActor) -----------------------------------------
+
+STUDY_CITIES = {
+    "Copenhagen": "DK",
+    "Oslo": "NO",
+    "Vejle": "DK",
+    "Porto Alegre": "BR",
+    "Chennai": "IN",
+}
+
+
+def measure_file(
+    path: Path,
+    *,
+    mapping: Path,
+    list_column: str,
+    source: str,
+    decide_new: bool,
+    write,
+) -> None:
+    """Preview then import a file of many networks through the command line's pipeline,
+    printing time, peak memory and what happened to places. The caller rolls back."""
+    from cities.models import City
+    from cities.models import PlaceDecision
+    from cities.names import fold
+    from cities.reconcile import PlaceQuery
+    from networks.importing.memberlists import memberlist_load
+
+    held = {(fold(city.name), city.country) for city in City.objects.only("name", "country")}
+    held_count = City.objects.count()
+    started = time.perf_counter()
+    from django.db import transaction
+
+    from networks.importing.memberlists import MemberListError
+
+    try:
+        with transaction.atomic():
+            preview = memberlist_load(
+                path=path, mapping_path=mapping, list_column=list_column, source=source, dry_run=True
+            )
+            raise Rollback
+    except Rollback:
+        pass
+    except MemberListError as error:  # invalid rows: the report is on the error
+        preview = error.report
+        if preview is None:
+            raise
+    write(f"preview: {time.perf_counter() - started:.1f} s, peak memory {peak_rss_mb():.0f} MB")
+    counts = preview.identity_counts
+    write("place identity (rows): " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    doubtful = [row for row in preview.identities if row["status"] == "doubtful" and not row["problems"]]
+    invalid = [row for row in preview.identities if row["problems"]]
+    write(f"doubtful rows: {len(doubtful)}; invalid rows: {len(invalid)}")
+    for row in invalid[:10]:
+        write(f"  invalid row {row['row']}: {row['name']} ({row['country']}): {row['problems']}")
+    if doubtful and not decide_new:
+        write("Doubtful rows need decisions: pass --decide-new to measure the import with each made a new place.")
+        return
+    if invalid:
+        # Measure the rest: a copy without the invalid rows, outside the project.
+        import csv as csv_module
+        import tempfile
+
+        from networks.importing.files import read_csv
+
+        dataset, _ = read_csv(path.read_bytes())
+        bad = {row["row"] for row in invalid}
+        copy = Path(tempfile.mkdtemp()) / path.name
+        with copy.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv_module.writer(handle)
+            writer.writerow(dataset.headers)
+            writer.writerows(values for number, values in enumerate(dataset, start=2) if number not in bad)
+        write(f"importing without the {len(bad)} invalid file row(s)")
+        path = copy
+    for row in doubtful:
+        folded, country, kind = PlaceQuery(row["name"], row["country"], "").decision_key
+        PlaceDecision.objects.update_or_create(key=folded, country=country, kind=row["kind"] or kind)
+    started = time.perf_counter()
+    report = memberlist_load(path=path, mapping_path=mapping, list_column=list_column, source=source)
+    write(f"import: {time.perf_counter() - started:.1f} s, peak memory {peak_rss_mb():.0f} MB")
+    write(report.summary())
+    created = City.objects.order_by("pk")[held_count:]
+    new = list(created.values("name", "country", "latitude", "geonames_id"))
+    placed = sum(1 for city in new if city["latitude"] is not None)
+    duplicates = sum(1 for city in new if (fold(city["name"]), city["country"]) in held)
+    write(
+        f"places created: {len(new)}; with coordinates: {placed} ({100 * placed / max(len(new), 1):.1f}%); "
+        f"from GeoNames: {sum(1 for city in new if city['geonames_id'])}; "
+        f"duplicates of places held (same folded name and country): {duplicates}"
+    )
+    for name, country in STUDY_CITIES.items():
+        records = City.objects.filter(name=name, country=country)
+        networks = sorted(
+            {slug for city in records for slug in city.memberships.values_list("network__slug", flat=True)}
+        )
+        write(f"  {name}: {records.count()} record(s); networks: {', '.join(networks)}")

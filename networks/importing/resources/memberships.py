@@ -1,31 +1,51 @@
 """Member lists imported in the admin, one membership spell a row, in the format of
 fixtures/memberships/ (networks.importing.memberlists), and exported the same way."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db import transaction
 from import_export.fields import Field
 
 from cities.models import City
+from cities.reconcile import PlaceQuery
+from cities.reconcile import Reconciler
+from cities.reconcile import Status
 from cities.resources import PLACE_ERROR_COLUMNS
 from cities.resources import CityIndex
 from cities.resources import fill_population_source
 from cities.resources import read_place
+from citynet.importing import PREVIEW_ROWS
 from citynet.importing import CitynetResource
 from citynet.importing import ImportFileError
 from citynet.importing import ParsedRow
 from citynet.importing import RowReader
 from citynet.importing import cell_text
+from citynet.importing import header_name
 from networks.dates import DatePrecision
 from networks.dates import partial_date_text
 from networks.dates import period_end
-from networks.importing.memberlists import TYPE_WORDS
-from networks.importing.memberlists import URL_PATTERN
+from networks.importing.identity import IdentityLog
+from networks.importing.identity import new_place
+from networks.importing.identity import new_place_key
+from networks.importing.identity import query_for
+from networks.importing.identity import read_country
 from networks.importing.resources.common import SourceIndex
 from networks.importing.resources.common import read_partial_date
 from networks.models import Membership
 from networks.models import Network
 from networks.models import Source
+
+URL_PATTERN = re.compile(r"https?://\S+")
+TYPE_WORDS = {
+    "full": Membership.Type.FULL,
+    "associate": Membership.Type.ASSOCIATE,
+    "partner": Membership.Type.PARTNER,
+    "observer": Membership.Type.OBSERVER,
+}
+# Headers other files use for the member list's columns.
+COLUMN_ALIASES = {"country": "country_iso2", "name": "city", "iso": "country_iso2"}
 
 # --- memberships ----------------------------------------------------------------------
 
@@ -53,10 +73,14 @@ def read_membership_type(reader: RowReader) -> str:
 class MembershipResource(CitynetResource):
     """Membership spells, one a row: a member list in the format of fixtures/memberships/.
 
-    A spell is found by network, place and start (joined, or year_selected as a year).
-    A place is found by name and country, then by GeoNames id; a place not yet in
+    A spell is found by network, place and start (joined, or year_selected as a year); a
+    row with no start names the place's latest spell of the network, if it has one.
+    A place is reconciled (cities.reconcile: GeoNames id, Wikidata id, name, folded name,
+    GeoNames alternate names; a doubtful place needs a decision); a place not yet in
     Citynet is added from the row (latitude, longitude, population, geonames_name,
-    match_note, wikidata_id). A citation not yet in Citynet becomes a new data-set
+    match_note, wikidata_id), placed from GeoNames when the row gives no point.
+    Countries may be codes or names (cities.countries). Columns it does not read are
+    ignored and listed in `notices`. A citation not yet in Citynet becomes a new data-set
     source. When the network has ended, a new spell with no end ends with it.
 
     Spells are written in batches (a member list may have tens of thousands of rows),
@@ -79,7 +103,16 @@ class MembershipResource(CitynetResource):
 
     required_columns = frozenset({"city", "country_iso2", "source"})
     extra_columns = frozenset(
-        {"year_selected", "latitude", "longitude", "population", "geonames_name", "match_note", "wikidata_id"}
+        {
+            "year_selected",
+            "latitude",
+            "longitude",
+            "population",
+            "geonames_name",
+            "match_note",
+            "wikidata_id",
+            "source_row",
+        }
     )
     error_columns = {
         "type": "membership_type",
@@ -117,8 +150,43 @@ class MembershipResource(CitynetResource):
     def __init__(self, network: Network | None = None, **kwargs):
         super().__init__(**kwargs)
         self.chosen_network = network
+        self.notices: list[str] = []
+        self.identities = IdentityLog()
+        self.places_created = 0
+        self.undated_seen: set = set()
+        self.sources_created = 0
+
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        # A preview shows doubtful places; only a real import refuses them.
+        self.dry_run = dry_run
+        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+
+    def before_import(self, dataset, **kwargs):
+        self.notices[:0] = getattr(dataset, "notices", [])
+        super().before_import(dataset, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.notices = self.notices
+        result.identity_counts = self.identities.counts()
+        result.identity_rows = self.identities.rows[:PREVIEW_ROWS]
+        result.doubtful = self.identities.doubtful()
+        result.places_created = self.places_created
 
     def check_columns(self, dataset) -> None:
+        headers = [header_name(header) for header in dataset.headers or []]
+        renamed = [COLUMN_ALIASES.get(h, h) if COLUMN_ALIASES.get(h) not in headers else h for h in headers]
+        known = set(self.columns()) | self.extra_columns
+        unknown = [header for header in dict.fromkeys(renamed) if header and header not in known]
+        if unknown and len(unknown) < len([header for header in renamed if header]):
+            # Columns the import does not read are left out, and said so, not a rejection.
+            self.notices.append(f"Columns ignored (this import does not read them): {', '.join(unknown)}.")
+            for header, original in zip(renamed, list(dataset.headers), strict=False):
+                if header in unknown:
+                    del dataset[original]
+            renamed = [header for header in renamed if header not in unknown]
+        if dataset.headers:
+            dataset.headers = renamed
         super().check_columns(dataset)
         if self.chosen_network is None and "network" not in dataset.headers:
             raise ImportFileError(
@@ -127,6 +195,11 @@ class MembershipResource(CitynetResource):
 
     def prepare(self, dataset, **kwargs) -> None:
         self.cities = CityIndex(whole=False)
+        self.reconciler = Reconciler()
+        names, countries = dataset["city"], dataset["country_iso2"]
+        self.reconciler.prepare(
+            PlaceQuery(cell_text(name), "") for name, _ in zip(names, countries, strict=False) if name
+        )
         self.networks = {network.slug: network for network in Network.objects.all()}
         citations = {cell_text(value) for value in dataset["source"] if value}
         self.sources = SourceIndex(citations)
@@ -140,9 +213,13 @@ class MembershipResource(CitynetResource):
             spell.city = self.cities.by_pk[spell.city_id]
             spell.network = next(network for network in in_file if network.pk == spell.network_id)
             self.spells[(spell.city_id, spell.network_id, spell.joined)] = spell
+        self.latest_spell = {}
+        for spell in sorted(self.spells.values(), key=lambda spell: (spell.joined is not None, spell.joined)):
+            self.latest_spell[(spell.city_id, spell.network_id)] = spell
 
     def parse_row(self, number: int, reader: RowReader) -> ParsedRow:
         network = self.read_network(reader)
+        read_country(reader)
         place = read_place(reader, name_column="city", note_column="match_note")
         membership = {}
         if reader.has("membership_type"):
@@ -170,19 +247,16 @@ class MembershipResource(CitynetResource):
         if not citation:
             reader.problem("source", "every membership needs its source")
         values = {"network": network, "place": place, "membership": membership, "source": citation, "spell": None}
+        values["source_row"] = reader.text("source_row")
         parsed = ParsedRow(number=number, values=values)
         if reader.problems or network is None:
             return parsed
-        try:
-            city = self.cities.find(
-                name=place["name"],
-                country=place["country"],
-                kind=place.get("kind", ""),
-                geonames_id=place.get("geonames_id"),
-            )
-        except ValueError as error:
-            reader.problem("city", str(error))
-            return parsed
+        query = query_for(place, reader.has("kind") and bool(reader.text("kind")))
+        answer = self.reconciler.reconcile(query)
+        values["answer"], values["query"] = answer, query
+        city = answer.city
+        if answer.status == Status.DOUBTFUL and not self.dry_run:
+            reader.problem("city", f"doubtful place, not yet decided: {answer.note}")
         geonames_id = place.get("geonames_id")
         if (
             city
@@ -196,13 +270,39 @@ class MembershipResource(CitynetResource):
             )
         if city is not None:
             values["spell"] = self.spells.get((city.pk, network.pk, joined))
+            if values["spell"] is None and joined is None:
+                # A list with no dates confirms a spell the place has: its latest one.
+                values["spell"] = self.latest_spell.get((city.pk, network.pk))
+                values["confirms"] = values["spell"] is not None
         values["city"] = city
+        if city is not None and query.kind and city.kind != query.kind:
+            # The same record (name and GeoNames id) entered with another kind: the file says which.
+            values["kind_fix"] = query.kind
         ends = membership.get("left") or (period_end(network.ended) if network.ended and not values["spell"] else None)
         if joined and ends and ends < joined:
             reader.problem("left", f"the membership would end ({ends}) before it starts ({joined})")
-        city_key = city.pk if city else ("new", place["name"].casefold(), place["country"], place.get("kind", "city"))
+        city_key = city.pk if city else new_place_key(query, answer)
         parsed.key = (network.pk, city_key, joined)
+        if values["source_row"] and joined is None and not reader.problems:
+            # A file of many networks that names one place in two rows (two spellings): one spell.
+            if parsed.key in self.undated_seen:
+                values["again"] = True
+                parsed.key = None
+            self.undated_seen.add(parsed.key)
         return parsed
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if not self.current.values.get("again"):
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        if not self.current.values.get("again"):
+            super().after_import_row(row, row_result, **kwargs)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if self.current.values.get("again"):
+            return True
+        return super().skip_row(instance, original, row, import_validation_errors)
 
     def read_network(self, reader: RowReader) -> Network | None:
         slug = reader.text("network")
@@ -232,13 +332,18 @@ class MembershipResource(CitynetResource):
         """Add the places and sources the file names that Citynet lacks: all places in one
         statement, each new source once however many rows cite it."""
         new_places: dict[tuple, tuple[City, list[ParsedRow]]] = {}
+        wikidata_rows: dict[str, tuple] = {}
         for parsed in self.rows.values():
             if parsed.problems:
                 continue
-            if parsed.values["city"] is None:
-                place = parsed.values["place"]
+            if parsed.values["city"] is None and not parsed.values.get("again"):
+                place, answer = parsed.values["place"], parsed.values["answer"]
+                wikidata_id = place.get("wikidata_id")
+                if wikidata_id and wikidata_rows.setdefault(wikidata_id, parsed.key[1]) != parsed.key[1]:
+                    parsed.problems = {"wikidata_id": [f"another new place of this file has Wikidata id {wikidata_id}"]}
+                    continue
                 if parsed.key[1] not in new_places:
-                    city = City(**{name: value for name, value in place.items() if value is not None})
+                    city = new_place(place, answer)
                     city.slug = self.cities.unique_slug(city.name, city.country)
                     fill_population_source(city)
                     self.cities.slugs.add(city.slug)
@@ -250,9 +355,28 @@ class MembershipResource(CitynetResource):
                 parsed.problems = error.message_dict
         self.add_places(list(new_places.values()))
         for parsed in self.rows.values():
+            city, kind = parsed.values.get("city"), parsed.values.get("kind_fix")
+            if kind and not parsed.problems and city.kind != kind:
+                city.kind = kind
+                city.save(update_fields=["kind", "updated_at"])
+        self.log_identities()
+        for parsed in self.rows.values():
             if not parsed.problems:
                 # Only new places needed the place's columns.
                 del parsed.values["place"]
+
+    def log_identities(self) -> None:
+        """One line a row: the place it names and how that was decided (the preview, --report)."""
+        for parsed in self.rows.values():
+            values = parsed.values
+            network = values.get("network")
+            self.identities.add(
+                row=int(values.get("source_row") or parsed.number + 1),
+                network=network.slug if network else "",
+                place=values.get("place", {}),
+                answer=values.get("answer"),
+                problems=parsed.problems,
+            )
 
     def add_places(self, places: list[tuple[City, list[ParsedRow]]]) -> None:
         valid = []
@@ -280,8 +404,10 @@ class MembershipResource(CitynetResource):
                     continue
                 saved.append((city, rows))
             valid = saved
+        self.places_created += len(valid)
         for city, rows in valid:
             self.cities.add(city)
+            self.reconciler.add(city)
             for parsed in rows:
                 parsed.values["city"] = city
 
@@ -293,6 +419,9 @@ class MembershipResource(CitynetResource):
 
     def apply(self, instance: Membership, parsed: ParsedRow) -> None:
         values = parsed.values
+        if values.get("confirms") or values.get("again"):
+            # An undated listing of a place already in the network: the spell stays as it is.
+            return
         if instance.pk is None:
             instance.city = values["city"]
         for name, value in values["membership"].items():
@@ -324,6 +453,7 @@ class MembershipResource(CitynetResource):
             except ValidationError as error:
                 raise ValidationError({"source": error.messages}) from None
             self.sources.by_citation[citation] = source
+            self.sources_created += 1
         return source
 
     def after_save(self, instance: Membership, parsed: ParsedRow) -> None:

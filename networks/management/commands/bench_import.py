@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from networks.tooling.import_benchmark import ImportBenchmark
 from networks.tooling.import_benchmark import Rollback
+from networks.tooling.import_benchmark import measure_file
 from networks.tooling.import_benchmark import write_member_list
 
 
@@ -28,8 +29,15 @@ class Command(BaseCommand):
             action="store_true",
             help="also report Python's own peak allocations (slows the run down)",
         )
+        parser.add_argument("--file", type=Path, help="measure this real file of many networks instead (ClimActor)")
+        parser.add_argument("--mapping", type=Path, help="its label mapping (with --file)")
+        parser.add_argument("--list-column", default="initiatives_committed", help="its column of labels")
+        parser.add_argument("--source", default="", help="its citation")
+        parser.add_argument("--decide-new", action="store_true", help="decide every doubtful place as a new place")
 
     def handle(self, *args, **options):
+        if options["file"]:
+            return self.measure_file(options)
         rows = options["rows"]
         if rows < 1:
             raise CommandError("--rows must be at least 1")
@@ -50,3 +58,20 @@ class Command(BaseCommand):
                     raise Rollback
             except Rollback:
                 self.stdout.write("Rolled back: the database is as it was.")
+
+    def measure_file(self, options):
+        database = connection.settings_dict
+        self.stderr.write(f"Writes to {connection.vendor}: {database['NAME']} and rolls back at the end.")
+        try:
+            with override_settings(DEBUG=False), transaction.atomic():
+                measure_file(
+                    options["file"],
+                    mapping=options["mapping"],
+                    list_column=options["list_column"],
+                    source=options["source"] or options["file"].name,
+                    decide_new=options["decide_new"],
+                    write=self.stdout.write,
+                )
+                raise Rollback
+        except Rollback:
+            self.stdout.write("Rolled back: the database is as it was.")

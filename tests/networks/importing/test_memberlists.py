@@ -110,7 +110,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(resilient, tmp_path):
         HEADER
         + "Good City,US,1,2013,Press release,1,10,10,5\n"
         + ",US,1,2013,Press release,2,10,10,5\n"
-        + "Bad Country,USA,1,2013,Press release,3,10,10,5\n"
+        + "Bad Country,ZZ,1,2013,Press release,3,10,10,5\n"
         + "No Source,US,1,2013,,4,10,10,5\n"
         + "Bad Year,US,1,20x3,Press release,5,10,10,5\n"
         + "Half Point,US,1,2013,Press release,6,10,,5\n",
@@ -118,23 +118,33 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(resilient, tmp_path):
     with pytest.raises(MemberListError) as error:
         memberlist_load(path=path, network_slug="100rc")
     rows = {(row, column) for row, column, _ in error.value.problems}
-    assert {(3, "city"), (4, "country_iso2"), (5, "source"), (6, "joined"), (7, "latitude")} <= rows
+    assert {(3, "city"), (4, "country_iso2"), (5, "source"), (6, "year_selected"), (7, "latitude")} <= rows
     assert City.objects.count() == 0 and Membership.objects.count() == 0
 
 
 def test_duplicate_rows_are_reported(resilient, tmp_path):
     path = write(tmp_path, HEADER + "Twice,US,1,2013,Src,1,10,10,5\n" + "Twice,US,1,2013,Src,1,10,10,5\n")
-    with pytest.raises(MemberListError, match="row 3, city: duplicate of row 2"):
+    with pytest.raises(MemberListError, match="row 3, city: repeats row 2"):
         memberlist_load(path=path, network_slug="100rc")
     assert Membership.objects.count() == 0
 
 
-def test_missing_columns_and_bad_encoding_are_clear_errors(resilient, tmp_path):
-    with pytest.raises(MemberListError, match="missing column"):
-        memberlist_load(path=write(tmp_path, "name,country\nOslo,NO\n"), network_slug="100rc")
+def test_missing_columns_are_a_clear_error(resilient, tmp_path):
+    with pytest.raises(MemberListError, match="Missing column"):
+        memberlist_load(path=write(tmp_path, "city,country\nOslo,NO\n"), network_slug="100rc")
+
+
+def test_a_latin1_file_is_read_and_said_so(resilient, tmp_path):
     latin1 = write(tmp_path, HEADER + "Malmö,SE,1,2013,Src,1,10,10,5\n", name="latin1.csv", encoding="latin-1")
-    with pytest.raises(MemberListError, match="not UTF-8"):
-        memberlist_load(path=latin1, network_slug="100rc")
+    report = memberlist_load(path=latin1, network_slug="100rc")
+    assert City.objects.get().name == "Malmö"
+    assert any("not all UTF-8" in notice for notice in report.notices)
+
+
+def test_a_named_encoding_is_used(resilient, tmp_path):
+    path = write(tmp_path, HEADER + "Kraków,PL,1,2013,Src,1,10,10,5\n", encoding="cp1250")
+    memberlist_load(path=path, network_slug="100rc", encoding="cp1250")
+    assert City.objects.get().name == "Kraków"
 
 
 def test_unknown_network_is_a_clear_error(tmp_path):
