@@ -2,9 +2,12 @@
 editor can change, confirm (`networks.research.qdpx_import`). The remembered mappings are
 listed (read-only) under "Coded project imports"."""
 
+import datetime
+import os
 import re
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 from django.contrib import admin
@@ -44,6 +47,9 @@ IMPORT_PERMISSIONS = [
     "networks.view_restricted_evidence",
 ]
 UPLOADS = Path(tempfile.gettempdir()) / "citynet-qdpx-uploads"
+# An upload not confirmed (nor previewed again) for this long is abandoned: it is removed
+# when the next upload is kept.
+ABANDONED_AFTER = datetime.timedelta(days=1)
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,50}$")
 VISIBILITY_CHOICES = [
     ("default", "Restricted for interviews, public for the rest"),
@@ -62,6 +68,7 @@ OPTION_FIELDS = ["network", "default_coder", "visibility", "kind", "perspective"
 def _keep(data: bytes) -> str:
     """Keep an upload between the preview and the confirmation; its token names it."""
     UPLOADS.mkdir(mode=0o700, exist_ok=True)
+    remove_abandoned_uploads()
     token = secrets.token_urlsafe(24)
     (UPLOADS / token).write_bytes(data)
     return token
@@ -70,10 +77,31 @@ def _keep(data: bytes) -> str:
 def _kept(token: str) -> bytes | None:
     if not TOKEN.match(token or ""):
         return None
+    path = UPLOADS / token
     try:
-        return (UPLOADS / token).read_bytes()
+        data = path.read_bytes()
+        os.utime(path)  # previewed again: not abandoned
     except OSError:
         return None
+    return data
+
+
+def remove_abandoned_uploads() -> int:
+    """Remove the uploads untouched for ABANDONED_AFTER; returns how many were removed."""
+    cutoff = time.time() - ABANDONED_AFTER.total_seconds()
+    removed = 0
+    try:
+        paths = list(UPLOADS.iterdir())
+    except OSError:
+        return 0
+    for kept in paths:
+        try:
+            if TOKEN.match(kept.name) and kept.is_file() and kept.stat().st_mtime < cutoff:
+                kept.unlink()
+                removed += 1
+        except OSError:
+            continue  # removed by another request meanwhile, or not ours to remove
+    return removed
 
 
 def _choices_from(post, plan) -> Choices:
@@ -163,7 +191,10 @@ class ProjectImportMappingAdmin(admin.ModelAdmin):
         else:
             data = _kept(token)
             if data is None:
-                context["refusal"] = "The uploaded file is no longer at hand: upload it again."
+                context["refusal"] = (
+                    "The uploaded file is no longer at hand (an upload left for "
+                    f"{ABANDONED_AFTER // datetime.timedelta(hours=1)} hours is removed): upload it again."
+                )
                 return TemplateResponse(request, "admin/networks/qdpx_import.html", context)
         try:
             project = read_upload(data, file_name=file_name)

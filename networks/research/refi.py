@@ -14,7 +14,11 @@ What Citynet writes
   `sources/<guid>.txt`. Each Citynet source with evidence becomes a TextSource whose plain
   text is the concatenated evidence passages of that source (UTF-8, no byte-order mark,
   LF line breaks); each evidence row is a PlainTextSelection over its passage, coded with
-  the code of its coding (Coding > CodeRef) by its coder (a User). Each city x network (or
+  the code of its coding (Coding > CodeRef) by its coder (a User). What REFI-QDA has no
+  attribute for (the source's kind, interview number, organisation, informant role, year,
+  URL and the citation of the study it is part of) is written as the TextSource's variables
+  (SOURCE_VARIABLES), and a study a source is part of is a TextSource of its own (its text
+  is only its heading), so the import restores each source in full. Each city x network (or
   network as a whole) is a Case that refers to the codes applied in it (CodeRef), the
   sources of its evidence (SourceRef) and its selections (SelectionRef). Salience, outcome
   and perspective, which REFI-QDA has no element for, are written in the Descriptions.
@@ -60,6 +64,7 @@ from networks.models import Code
 from networks.models import CodebookVersion
 from networks.models import Coding
 from networks.models import Evidence
+from networks.models import Source
 from networks.research.releases import deterministic_zip
 from networks.visibility import RESTRICTED_LABEL
 
@@ -81,6 +86,16 @@ DESCRIPTION_FIELDS = [
     # QDC has no field for a short code name; without it a round trip would rename every code.
     ("code", "Citynet code"),
 ]
+# Source fields REFI-QDA has no attribute for: variable name -> typeOfVariable, in the order written.
+SOURCE_VARIABLES = {
+    "Source kind": "Text",
+    "Interview number": "Integer",
+    "Organisation": "Text",
+    "Informant role": "Text",
+    "Year": "Integer",
+    "URL": "Text",
+    "Part of": "Text",  # the citation of the study the source is part of
+}
 NO_DEFINITION = "(The imported codebook gives no definition.)"
 POSITIONS = (
     "Character positions (startPosition, endPosition) count Unicode code points of the UTF-8 "
@@ -369,6 +384,50 @@ def source_text(source, passages: list[dict]) -> tuple[str, dict[tuple, tuple[in
     return text, positions
 
 
+def source_variables(source: Source, part_of: str = "") -> dict[str, str]:
+    """The SOURCE_VARIABLES a source has a value for: {name: value as text}; `part_of` is
+    the citation of the study it is part of."""
+    values = {
+        "Source kind": source.kind,
+        "Interview number": source.interview_number,
+        "Organisation": source.organisation,
+        "Informant role": source.informant_role,
+        "Year": source.year,
+        "URL": source.url,
+        "Part of": part_of,
+    }
+    return {name: str(value) for name, value in values.items() if value not in (None, "")}
+
+
+def _with_studies(sources: dict[str, Source]) -> dict[int, str]:
+    """Add to `sources` (by citation) the studies they are part of, and theirs, one query per
+    level (none when no source is part of one); returns {source pk: citation} of them all."""
+    citations = {source.pk: source.citation for source in sources.values()}
+    asked: set[int] = set()
+    while wanted := {source.part_of_id for source in sources.values()} - {None} - set(citations) - asked:
+        asked |= wanted
+        for study in Source.objects.filter(pk__in=wanted).order_by("pk"):
+            sources.setdefault(study.citation, study)
+            citations[study.pk] = study.citation
+    return citations
+
+
+def _variables_element(parent: etree._Element, used: set[str]) -> None:
+    ns = PROJECT_NAMESPACE
+    element = etree.SubElement(parent, _tag(ns, "Variables"))
+    for name, kind in SOURCE_VARIABLES.items():
+        if name in used:
+            etree.SubElement(element, _tag(ns, "Variable"), guid=guid("variable", name), name=name, typeOfVariable=kind)
+
+
+def _variable_values(parent: etree._Element, values: dict[str, str]) -> None:
+    ns = PROJECT_NAMESPACE
+    for name, value in values.items():
+        holder = etree.SubElement(parent, _tag(ns, "VariableValue"))
+        etree.SubElement(holder, _tag(ns, "VariableRef"), targetGUID=guid("variable", name))
+        etree.SubElement(holder, _tag(ns, f"{SOURCE_VARIABLES[name]}Value")).text = value
+
+
 def project_document(
     codings: Iterable[Coding], *, codes: Iterable[Code] = (), name: str = "Citynet codings", scope: str = ""
 ) -> tuple[bytes, dict[str, str]]:
@@ -413,6 +472,11 @@ def project_document(
             )
             selections.append({"coding": coding, "evidence": item, "source": source.citation, "passage": key})
 
+    with_evidence = len(sources)
+    citations = _with_studies(sources)
+    variables = {
+        citation: source_variables(source, citations.get(source.part_of_id, "")) for citation, source in sources.items()
+    }
     texts: dict[str, str] = {}
     source_guids: dict[str, str] = {}
     spans: dict[str, dict[tuple, tuple[int, int]]] = {}
@@ -433,6 +497,10 @@ def project_document(
         key = _coding_key(coding)
         selection["guid"] = guid("evidence", *key, item.source.citation, selection["passage"][2], item.shown_locator)
         selection["span"] = spans[selection["source"]][selection["passage"]]
+
+    used = {name for values in variables.values() for name in values}
+    if used:
+        _variables_element(root, used)
 
     # Cases: one per city x network (or network as a whole), in export order.
     cases: dict[tuple, dict] = {}
@@ -479,10 +547,18 @@ def project_document(
             )
             for selection in own:
                 _selection_element(element, selection)
+            _variable_values(element, variables[source.citation])
 
     description = [
         f"Exported from Citynet: {len(codings)} codings{f' ({scope})' if scope else ''}, "
-        f"{len(selections)} evidence passages in {len(ordered_sources)} sources.",
+        f"{len(selections)} evidence passages in {with_evidence} sources"
+        + (
+            f", and the {len(sources) - with_evidence} studies they are part of."
+            if len(sources) > with_evidence
+            else "."
+        ),
+        "A source's kind, interview number, organisation, informant role, year, URL and the citation of "
+        "the study it is part of are its variables.",
         "Each source's text is the evidence passages Citynet holds from it, not the source in full. "
         "Salience (0 explicitly not important, 1 minor, 2 important, 3 central), outcome and perspective "
         "are in the Descriptions of the cases and selections.",

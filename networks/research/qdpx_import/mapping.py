@@ -10,6 +10,10 @@ Matching, in order:
   codebook; else the editor decides (a code, "new" for a new codebook version, or "skip";
   skipped codes and their selections are listed, never dropped unseen);
 - a user: the coder of the same name (a new coder is made otherwise);
+- a source: the Citynet source with its citation (Citynet's own projects: the Description;
+  else a "citation" variable or its name), else a new one from its variables (Citynet
+  writes every field as one, `refi.SOURCE_VARIABLES`, and the studies sources are part of
+  as sources of their own) or, failing those, its name ("Interview 4" is an interview);
 - a selection's cell (city x network, or the network as a whole): the cases that refer to
   the selection, else the cases or sets that hold its source, else the source's own
   variables; a case is read as "City × Network" (how Citynet names cases), from variables
@@ -47,6 +51,9 @@ from networks.salience import SALIENCE_LABELS
 SKIP, NEW, WHOLE = "skip", "new", "-"
 PERSPECTIVE_LABELS = {str(label).casefold(): value for value, label in Coding.Perspective.choices}
 SALIENCE_WORDS = {label: value for value, label in SALIENCE_LABELS.items()}
+SOURCE_KINDS = {value: value for value in Source.Kind.values} | {
+    str(label).casefold(): value for value, label in Source.Kind.choices
+}
 # What Citynet writes in a selection's Description (refi._selection_element).
 CITYNET_SELECTION = re.compile(
     r"^(?P<case>.*?) — (?P<code>.*?): salience (?P<salience>[0-3]) \([^)]*\)(?:, outcome (?P<outcome>\w+))?; "
@@ -126,6 +133,7 @@ class Plan:
     codings: list[PlannedCoding]
     left_out: list[dict]  # selections not imported, and why
     problems: list[str]
+    existing_sources: dict[str, Source] = field(default_factory=dict)  # existing_sources()
 
 
 def place_candidates(name: str, country: str = "") -> list[City]:
@@ -290,30 +298,52 @@ def _unit_rows(project: Project, choices: Choices, counts: dict[str, int], names
 # --- sources ------------------------------------------------------------------------
 
 
-def planned_source(source: ProjectSource, project: Project) -> dict:
-    """The Citynet source a project source is (an existing one with the same citation) or becomes."""
+def _citation(source: ProjectSource, project: Project) -> str:
+    return _variable(source.variables, "citation") or (source.description if project.is_citynet else "") or source.name
+
+
+def existing_sources(project: Project) -> dict[str, Source]:
+    """The Citynet sources with the citations of the project's sources or the studies they
+    are part of, by citation (one query)."""
+    citations = set()
+    for source in project.sources.values():
+        citations |= {_citation(source, project), _variable(source.variables, "part of")}
+    return {source.citation: source for source in Source.objects.filter(citation__in=citations - {""})}
+
+
+def planned_source(source: ProjectSource, project: Project, existing: dict[str, Source]) -> dict:
+    """The Citynet source a project source is (an existing one with the same citation, from
+    `existing_sources`) or becomes. Citynet's own projects give every field as a variable
+    (`refi.SOURCE_VARIABLES`); "part_of" is the citation of the study it is part of."""
     variables = source.variables
-    citation = _variable(variables, "citation") or (source.description if project.is_citynet else "") or source.name
-    existing = Source.objects.filter(citation=citation).first()
-    if existing is not None:
-        return {"existing": existing, "citation": citation, "kind": existing.kind, "label": existing.label}
+    citation = _citation(source, project)
+    if citation in existing:
+        found = existing[citation]
+        return {"existing": found, "citation": citation, "kind": found.kind, "label": found.label, "part_of": ""}
     kind_said = _variable(variables, "source kind", "kind", "type").casefold()
     number_said = _variable(variables, "interview number", "interview", "number")
     found = INTERVIEW_NAME.search(source.name)
-    is_interview = kind_said == "interview" or bool(number_said) or (bool(found) and kind_said in ("", "interview"))
+    kind = SOURCE_KINDS.get(kind_said)
+    if kind is None:  # not said in Citynet's words: an interview if a number or the name says so
+        is_interview = bool(number_said) or (bool(found) and not kind_said)
+        kind = Source.Kind.INTERVIEW if is_interview else Source.Kind.DOCUMENT
+    is_interview = kind == Source.Kind.INTERVIEW
     number = number_said or (found.group("number") if found else "")
     year = _variable(variables, "year")
     label = "" if project.is_citynet and source.name == citation[:80] else source.name[:200]
+    # Another tool's "organisation" of a document is its publisher, not the body interviewed.
+    about_informant = is_interview or project.is_citynet
     return {
         "existing": None,
         "citation": citation,
         "label": label,
-        "kind": Source.Kind.INTERVIEW if is_interview else Source.Kind.DOCUMENT,
+        "kind": kind,
         "interview_number": int(number) if is_interview and number.isdigit() else None,
-        "organisation": _variable(variables, "organisation", "organization")[:200] if is_interview else "",
-        "informant_role": _variable(variables, "informant role", "role")[:200] if is_interview else "",
+        "organisation": _variable(variables, "organisation", "organization")[:200] if about_informant else "",
+        "informant_role": _variable(variables, "informant role", "role")[:200] if about_informant else "",
         "year": int(year) if year.isdigit() and 0 < int(year) < 3000 else None,
         "url": _variable(variables, "url")[:500],
+        "part_of": _variable(variables, "part of"),
     }
 
 
@@ -403,7 +433,8 @@ def propose(project: Project, choices: Choices) -> Plan:
     code_rows, code_targets = _code_rows(project, choices, used)
     unit_rows, cells, cell_problems = _unit_rows(project, choices, unit_counts, unit_names)
     problems += cell_problems
-    sources = {guid: planned_source(source, project) for guid, source in project.sources.items()}
+    existing = existing_sources(project)
+    sources = {guid: planned_source(source, project, existing) for guid, source in project.sources.items()}
     codes = {
         str(code.pk): code for code in Code.objects.filter(pk__in=[t for t in code_targets.values() if t.isdigit()])
     }
@@ -500,6 +531,7 @@ def propose(project: Project, choices: Choices) -> Plan:
         codings=codings,
         left_out=left_out,
         problems=problems,
+        existing_sources=existing,
     )
 
 

@@ -25,6 +25,17 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 WHEN = datetime.datetime(2024, 3, 1, 12, 0, tzinfo=datetime.UTC)
+SOURCE_FIELDS = [
+    "citation",
+    "label",
+    "kind",
+    "interview_number",
+    "organisation",
+    "informant_role",
+    "year",
+    "url",
+    "part_of__citation",
+]
 
 
 def run(tmp_path, data: bytes, *args: str, name: str = "project.qdpx") -> str:
@@ -57,7 +68,7 @@ def snapshot() -> dict:
         ),
         key=str,
     )
-    sources = sorted(Source.objects.values_list("citation", "label", "kind", "interview_number"), key=str)
+    sources = sorted(Source.objects.values_list(*SOURCE_FIELDS), key=str)
     return {
         "codings": codings,
         "evidence": evidence,
@@ -79,11 +90,30 @@ def places():
 
 @pytest.fixture
 def coded(places):
-    """Two coders' codings with interview and document evidence, and the network's own coding."""
-    interview = SourceFactory(kind=Source.Kind.INTERVIEW, label="Interview 3, 2018", citation="Interview 3 (Oslo).")
-    interview.interview_number = 3
-    interview.save()
-    report = SourceFactory(kind=Source.Kind.DOCUMENT, label="", citation="Eurocities annual report 2019.")
+    """Two coders' codings with interview, document and web page evidence, and the network's own
+    coding; the interview has every source field set, and the study it is part of no evidence."""
+    study = SourceFactory(
+        kind=Source.Kind.STUDY, label="Nordic study (2018)", citation="Nordic cities study, 2018.", year=2018
+    )
+    interview = SourceFactory(
+        kind=Source.Kind.INTERVIEW,
+        label="Informant 3, 2018",
+        citation="Interview 3 (Oslo).",
+        interview_number=3,
+        organisation="City of Oslo",
+        informant_role="Climate adviser",
+        year=2018,
+        url="https://example.org/interviews/3",
+        part_of=study,
+    )
+    report = SourceFactory(
+        kind=Source.Kind.DOCUMENT,
+        label="",
+        citation="Eurocities annual report 2019.",
+        year=2019,
+        url="https://eurocities.eu/report-2019",
+    )
+    page = SourceFactory(kind=Source.Kind.WEBPAGE, label="Forum page", citation="Eurocities forum web page.")
     anna, ben = CoderFactory(name="Anna"), CoderFactory(name="Ben")
     net = places["network"]
     first = CodingFactory(
@@ -107,6 +137,7 @@ def coded(places):
         city=places["copenhagen"], network=net, code=places["lobbying"], salience=1, outcome="", coder=ben
     )
     EvidenceFactory(coding=second, source=report, text="København lobbies in Brussels 🚲.", locator="s. 2")
+    EvidenceFactory(coding=second, source=page, text="The forum meets twice a year.", locator="")
     CodingFactory(city=None, network=net, code=places["knowledge"], salience=2, outcome="", coder=anna)
     Coding.objects.update(coded_at=WHEN)
     return places
@@ -121,6 +152,7 @@ def empty_citynet() -> None:
     """Citynet without codings, evidence, sources and coders (places, networks and the codebook stay)."""
     Evidence.objects.all().delete()
     Coding.objects.all().delete()
+    Source.objects.filter(part_of__isnull=False).delete()  # before the studies they are part of
     Source.objects.all().delete()
     Coder.objects.all().delete()
 
@@ -135,6 +167,9 @@ def test_citynet_export_imported_into_an_empty_citynet_gives_the_same_codings_ev
 
     assert "Schema (REFI-QDA 1.0 Project): valid" in output
     assert snapshot() == before
+    assert len(before["sources"]) == 4 and ("Interview 3 (Oslo).", "Informant 3, 2018") in [
+        row[:2] for row in before["sources"]
+    ]
     assert Coding.objects.get(city__slug="oslo").coded_at == WHEN
 
 
@@ -147,7 +182,7 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path, coded):
 
     output = run(tmp_path, archive)
 
-    assert "Imported: 3 codings unchanged, 3 evidence unchanged." in output
+    assert "Imported: 3 codings unchanged, 4 evidence unchanged." in output
     assert snapshot() == imported
     assert Coding.history.count() + Evidence.history.count() == history
 
@@ -158,6 +193,6 @@ def test_dry_run_shows_what_would_be_written_and_writes_nothing(tmp_path, coded)
 
     output = run(tmp_path, archive, "--dry-run")
 
-    assert "Would write: 2 coders created, 3 codings created, 3 evidence created, 2 sources created." in output
+    assert "Would write: 2 coders created, 3 codings created, 4 evidence created, 4 sources created." in output
     assert not Coding.objects.exists() and not Source.objects.exists()
     assert not ProjectImportMapping.objects.exists()

@@ -1,7 +1,12 @@
 """The admin's import of coded projects: upload, preview, change the mapping, confirm; who may."""
 
+import os
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from networks.admin import qdpx_import
@@ -174,3 +179,88 @@ def test_the_changelist_links_to_the_import_for_those_who_may(staff_client, plac
     response = staff_client.get(reverse("admin:networks_projectimportmapping_changelist"))
 
     assert URL in response.content.decode()
+
+
+def test_an_upload_left_for_a_day_is_removed_when_the_next_is_kept(staff_client, places):
+    kept = qdpx_import.UPLOADS
+    old_token = upload(staff_client, archive()).context["token"]
+    recent_token = upload(staff_client, archive()).context["token"]
+    a_day_ago = time.time() - qdpx_import.ABANDONED_AFTER.total_seconds() - 60
+    os.utime(kept / old_token, (a_day_ago, a_day_ago))
+    stranger = kept / "not-an-upload.txt"
+    stranger.write_text("left alone")
+    os.utime(stranger, (a_day_ago, a_day_ago))
+
+    new_token = upload(staff_client, archive()).context["token"]
+
+    assert sorted(path.name for path in kept.iterdir()) == sorted([recent_token, new_token, stranger.name])
+    lost = staff_client.post(URL, {"token": old_token, "file_name": "study.qdpx", "action": "confirm"})
+    assert "upload it again" in lost.content.decode() and not Coding.objects.exists()
+
+
+def test_an_upload_previewed_again_is_not_abandoned(staff_client, places):
+    token = upload(staff_client, archive()).context["token"]
+    a_day_ago = time.time() - qdpx_import.ABANDONED_AFTER.total_seconds() - 60
+    os.utime(qdpx_import.UPLOADS / token, (a_day_ago, a_day_ago))
+
+    staff_client.post(URL, {"token": token, "file_name": "study.qdpx", "action": "preview"})
+    upload(staff_client, archive())
+    staff_client.post(URL, {"token": token, "file_name": "study.qdpx", "action": "confirm"})
+
+    assert Coding.objects.count() == 1
+
+
+def many_selections(count: int) -> bytes:
+    """A project of `count` selections, four to a source (an interview), coded with two codes by
+    one user in one case."""
+    code_guids = [new_guid("many/knowledge"), new_guid("many/lobbying")]
+    sources = []
+    for number in range(count // 4):
+        passages = [f"Passage {number}.{part}: we learn from the others, item {part}." for part in range(4)]
+        text = "\n".join(passages)
+        selections = [
+            {
+                "guid": new_guid(f"many/{number}/{part}"),
+                "start": span(text, passage)[0],
+                "end": span(text, passage)[1],
+                "user": USER.lower(),
+                "codes": [code_guids[part % 2]],
+                "description": "Salience: important",
+            }
+            for part, passage in enumerate(passages)
+        ]
+        guid = new_guid(f"many/source/{number}")
+        sources.append({"guid": guid, "name": f"Interview {number + 1}", "text": text, "selections": selections})
+    return qdpx(
+        *project(
+            name="Many selections",
+            origin="NVivo 14",
+            users=[(USER.lower(), "Nora")],
+            codes=[{"guid": code_guids[0], "name": "Knowledge sharing"}, {"guid": code_guids[1], "name": "Lobbying"}],
+            cases=[{"guid": CASE.lower(), "name": "Oslo", "sources": [source["guid"] for source in sources]}],
+            sources=sources,
+        )
+    )
+
+
+@pytest.mark.parametrize("imported_before", [False, True])
+def test_the_preview_runs_as_many_queries_for_40_selections_as_for_4(
+    staff_client, places, django_assert_max_num_queries, imported_before
+):
+    CodeFactory(code="lobbying", name="Lobbying")
+    small, large = many_selections(4), many_selections(40)
+    if imported_before:  # then the codings and evidence are there: the preview finds them unchanged
+        token = upload(staff_client, large).context["token"]
+        staff_client.post(URL, {"token": token, "file_name": "many.qdpx", "action": "confirm"})
+        assert Evidence.objects.count() == 40
+    with CaptureQueriesContext(connection) as few:
+        assert upload(staff_client, small).context["plan"].problems == []
+
+    # The session and user, the remembered mapping, the codebook, the network, the place, the
+    # sources, the coders, the codings and their evidence: each read once, however many selections.
+    with django_assert_max_num_queries(len(few)):
+        response = upload(staff_client, large)
+
+    assert response.context["plan"].problems == []
+    counts = dict(response.context["counts"])
+    assert counts.get("evidence unchanged" if imported_before else "evidence created") == 40

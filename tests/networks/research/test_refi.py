@@ -421,3 +421,59 @@ def test_export_qdpx_runs_a_fixed_number_of_queries(django_assert_num_queries):
     # 1 the codings with city, network, code and coder; 2 their evidence with its source
     with django_assert_num_queries(2):
         project_document(Coding.objects.for_export())
+
+
+@pytest.mark.django_db
+def test_export_qdpx_reads_the_studies_sources_are_part_of_in_one_query(django_assert_num_queries):
+    study = SourceFactory(kind="study")
+    coder = CoderFactory()
+    for _ in range(3):
+        EvidenceFactory(coding=CodingFactory(coder=coder), source=SourceFactory(kind="interview", part_of=study))
+
+    # 1 the codings; 2 their evidence with its source; 3 the studies those sources are part of
+    with django_assert_num_queries(3):
+        project_document(Coding.objects.for_export())
+
+
+@pytest.mark.django_db
+def test_a_sources_fields_and_the_study_it_is_part_of_are_written_as_its_variables():
+    study = SourceFactory(kind="study", label="Nordic study", citation="Nordic cities study, 2018.", year=2018)
+    interview = SourceFactory(
+        kind="interview",
+        label="Informant 7, 2018",
+        citation="Interview 7 (Oslo).",
+        interview_number=7,
+        organisation="City of Oslo",
+        informant_role="Climate adviser",
+        year=2018,
+        url="https://example.org/interviews/7",
+        part_of=study,
+    )
+    EvidenceFactory(coding=CodingFactory(), source=interview)
+
+    xml, texts = project_document(Coding.objects.for_export())
+
+    assert schema_errors(xml, schema="project") == []
+    root = etree.fromstring(xml)
+    names = {variable.get("guid"): variable.get("name") for variable in root.iter(f"{P}Variable")}
+    found = {
+        source.get("name"): {
+            names[value.find(f"{P}VariableRef").get("targetGUID")]: value[1].text
+            for value in source.findall(f"{P}VariableValue")
+        }
+        for source in root.iter(f"{P}TextSource")
+    }
+    assert found == {
+        "Informant 7, 2018": {
+            "Source kind": "interview",
+            "Interview number": "7",
+            "Organisation": "City of Oslo",
+            "Informant role": "Climate adviser",
+            "Year": "2018",
+            "URL": "https://example.org/interviews/7",
+            "Part of": "Nordic cities study, 2018.",
+        },
+        "Nordic study": {"Source kind": "study", "Year": "2018"},
+    }
+    assert len(texts) == 2
+    assert root.find(f"{P}Sources/{P}TextSource[@name='Nordic study']/{P}PlainTextSelection") is None
