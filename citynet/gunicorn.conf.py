@@ -25,6 +25,10 @@ graceful_timeout = 30
 # Load Django once in the master, before forking: a broken configuration stops the start
 # instead of every worker, and the workers share the loaded code's memory.
 preload_app = True
+# No limit on the request line: an API query may carry up to 100 values of each filter (up to
+# 200 characters each), past gunicorn's default 4,094 bytes, which it refuses with an HTML 400.
+# Django still bounds the number of parameters (DATA_UPLOAD_MAX_NUMBER_FIELDS: a JSON 400).
+limit_request_line = 0
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 # Workers signal they are alive through a file; on tmpfs that never waits on a slow disk.

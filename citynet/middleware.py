@@ -1,4 +1,5 @@
-"""The Content Security Policy, with the one exception the API docs need; the API's JSON answers
+"""The https redirect that keeps a write a write; the Content Security Policy, with the one
+exception the API docs need; the API's JSON answers
 to requests its views never see (an address without its slash, a body too large); the headers
 of every API answer (rate limits, Vary, Cache-Control); and the
 pieces of the failed-login lockout (django-axes): the client address it counts by and the page
@@ -14,9 +15,12 @@ from csp.middleware import PolicyParts
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import TooManyFieldsSent
+from django.core.exceptions import TooManyFilesSent
 from django.http import HttpResponse
 from django.http import HttpResponsePermanentRedirect
 from django.http import JsonResponse
+from django.middleware.security import SecurityMiddleware as DjangoSecurityMiddleware
 from django.shortcuts import render
 from django.urls import is_valid_path
 from django.utils.cache import patch_vary_headers
@@ -97,11 +101,34 @@ class ApiRequestMiddleware:
 
     @staticmethod
     def process_exception(request, exception) -> JsonResponse | None:
-        if isinstance(exception, RequestDataTooBig) and request.path_info.startswith(API_PREFIX):
+        if not request.path_info.startswith(API_PREFIX):
+            return None
+        if isinstance(exception, RequestDataTooBig):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             detail = f"Request body too large: the API takes at most {limit} bytes."
             return JsonResponse({"detail": detail, "code": "request_too_large"}, status=413)
+        if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            detail = f"Too many parameters: the API reads at most {limit} in a query or a form."
+            return JsonResponse({"detail": detail, "code": "too_many_parameters"}, status=400)
         return None
+
+
+class HttpsRedirectForWritesMiddleware(DjangoSecurityMiddleware):
+    """The http-to-https redirect (SECURE_SSL_REDIRECT) of a write, as a 308: Django's
+    SecurityMiddleware, which answers the reads after this, gives a 301, which clients repeat
+    as a GET (a POST or PATCH then saves nothing and looks fine). Placed just before it."""
+
+    def process_request(self, request):
+        if request.method in ("GET", "HEAD"):
+            return None
+        response = super().process_request(request)
+        if response is not None:
+            return HttpResponsePermanentRedirect(response["Location"], preserve_request=True)
+        return None
+
+    def process_response(self, request, response):
+        return response  # the headers are SecurityMiddleware's to add
 
 
 class ApiHeadersMiddleware:

@@ -27,7 +27,7 @@ def quality(media_range: _MediaType) -> float:
 class QualityContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         format = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
-        if format:
+        if format is not None:  # `?format=` (empty) names no format either
             renderers = self.filter_renderers(renderers, format)  # 404 if no renderer has it
         accepts = self._get_parsed_accept_list(request) or [_MediaType("*/*")]  # empty header: anything
         best, best_key = None, None
@@ -43,7 +43,7 @@ class QualityContentNegotiation(DefaultContentNegotiation):
             if q > 0 and (best_key is None or key > best_key):
                 best, best_key = (renderer, media_range), key
         if best is None:
-            if format:  # asked for by name: the header does not overrule it
+            if format is not None:  # asked for by name: the header does not overrule it
                 return renderers[0], renderers[0].media_type
             raise exceptions.NotAcceptable(available_renderers=renderers)
         renderer, media_range = best

@@ -132,6 +132,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A 308 (not SecurityMiddleware's 301) from http to https for a write.
+    "citynet.middleware.HttpsRedirectForWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, before anything that may answer: CORS headers on every /api/ answer, and the
     # answer to a CORS preflight (django-cors-headers).

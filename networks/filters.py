@@ -34,8 +34,10 @@ PATTERNS = {
 }
 MAX_INTEGER = 999_999_999  # nine digits, as PATTERNS["integer"] reads them
 # What the schema says of one value (networks.api.schema adds `maxItems` to the list).
+# An empty value is no value (a form submits its empty fields), so the schema allows it.
+EMPTY = {"type": "string", "maxLength": 0}
 VALUE_SCHEMAS = {
-    "string": {"type": "string", "minLength": 1, "maxLength": MAX_VALUE_LENGTH, "pattern": "^[^\\x00]+$"},
+    "string": {"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": "^[^\\x00]*$"},
     "integer": {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER},
 }
 FROM_ONE = {"minimum": 1}  # schema bounds of ids and rounds
@@ -43,41 +45,52 @@ YEAR = {"minimum": 1, "maximum": 9999}
 
 
 class ValuesWidget(filters.widgets.QueryArrayWidget):
-    """Repeated parameters and comma-separated values both give a list of values."""
+    """Repeated parameters and comma-separated values both give a list of values: every part as
+    given (empty ones and repeats included, so the field can count what was sent)."""
 
     def value_from_datadict(self, data, files, name):
-        values = super().value_from_datadict(data, files, name)
-        return sorted({part.strip() for value in values for part in value.split(",") if part.strip()})
+        values = data.getlist(name) if hasattr(data, "getlist") else ([data[name]] if name in data else [])
+        return [part.strip() for value in values for part in str(value).split(",")]
 
 
 class ValuesField(forms.MultipleChoiceField):
-    """Any values of a given shape (not a fixed set of choices): unknown ones match nothing."""
+    """Any values of a given shape (not a fixed set of choices): unknown ones match nothing.
+    At most MAX_VALUES values are sent (repeats and empty ones count, as the schema's `maxItems`
+    does); empty ones are no value, repeats one."""
 
     widget = ValuesWidget
 
-    def __init__(self, *args, value_type: str = "string", transform=None, **kwargs):
+    def __init__(self, *args, value_type: str = "string", transform=None, bounds: dict | None = None, **kwargs):
         self.value_type = value_type
         self.transform = transform
+        self.bounds = bounds or {}
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
-        values = super().to_python(value)
+        sent = super().to_python(value)
+        if len(sent) > MAX_VALUES:
+            raise forms.ValidationError(
+                "Give at most %(limit)d values.", code="max_values", params={"limit": MAX_VALUES}
+            )
+        values = sorted({item for item in sent if item})
         return [self.transform(item) for item in values] if self.transform else values
 
     def validate(self, value):
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")
-        if len(value) > MAX_VALUES:
-            raise forms.ValidationError(
-                "Give at most %(limit)d values.", code="max_values", params={"limit": MAX_VALUES}
-            )
         for item in value:
-            if not PATTERNS[self.value_type].match(item):
+            if not PATTERNS[self.value_type].match(str(item)) or not self.within_bounds(item):
                 raise forms.ValidationError(
                     "%(value)r is not a valid %(type)s value.",
                     code="invalid_value",
-                    params={"value": item[:50], "type": self.value_type},
+                    params={"value": str(item)[:50], "type": self.value_type},
                 )
+
+    def within_bounds(self, item) -> bool:
+        if self.value_type != "integer":
+            return True
+        number = int(item)
+        return self.bounds.get("minimum", 0) <= number <= self.bounds.get("maximum", MAX_INTEGER)
 
     def valid_value(self, value):
         return True
@@ -93,8 +106,11 @@ class ValuesFilter(filters.MultipleChoiceFilter):
 
     def __init__(self, *args, value_type: str = "string", help_text: str = "", bounds: dict | None = None, **kwargs):
         kwargs.setdefault("distinct", False)
-        super().__init__(*args, value_type=value_type, help_text=help_text, **kwargs)
-        extend_schema_field({**VALUE_SCHEMAS[value_type], **(bounds or {}), "description": help_text})(self)
+        super().__init__(*args, value_type=value_type, help_text=help_text, bounds=bounds, **kwargs)
+        value_schema = {**VALUE_SCHEMAS[value_type], **(bounds or {})}
+        if value_type != "string":
+            value_schema = {"oneOf": [value_schema, EMPTY]}
+        extend_schema_field({**value_schema, "description": help_text})(self)
 
     def filter(self, qs, value):
         if not value:

@@ -78,7 +78,8 @@ class ApiPagination(PageNumberPagination):
     `?cursor=*` starts it, and each page's `next` continues it (`cursor=<id>`: the rows after
     that id). A walk goes in the order records were made (by id), whatever the list's usual
     order, so a row added meanwhile comes once, at the end, and none is seen twice or skipped
-    because rows before it were added or removed. `previous` is null in a walk."""
+    because rows before it were added or removed. `previous` is null in a walk; `page` and
+    `ordering`, if given, are left aside."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -111,16 +112,11 @@ class ApiPagination(PageNumberPagination):
 
     def cursor_after(self, request) -> int | None:
         """Where a cursor walk goes on from: 0 at its start, the id of the last row seen after;
-        None when no walk is asked for. 400 for anything else, or a walk mixed with pages."""
+        None when no walk is asked for; 400 for anything else. In a walk, `page` and `ordering`
+        are left aside (it goes by id, and has no page numbers)."""
         value = request.query_params.get(self.cursor_query_param)
         if value is None:
             return None
-        if self.page_query_param in request.query_params:
-            message = f"Either `{self.page_query_param}` or `{self.cursor_query_param}`: a cursor walk has no page numbers."
-            raise ValidationError({self.cursor_query_param: [message]})
-        if api_settings.ORDERING_PARAM in request.query_params:
-            message = "A cursor walk goes in the order records were made; leave out `ordering`."
-            raise ValidationError({self.cursor_query_param: [message]})
         if value == self.cursor_start:
             return 0
         if not re.fullmatch(r"[0-9]{1,18}", value):
@@ -132,8 +128,7 @@ class ApiPagination(PageNumberPagination):
         """400 for a malformed page, page size or cursor, before any query: also where none is
         used (CSV, facets), so a parameter is well-formed or refused wherever it is accepted."""
         self.get_page_size(request)
-        if self.cursor_after(request) is not None:
-            return
+        self.cursor_after(request)
         number = request.query_params.get(self.page_query_param) or 1
         if number not in self.last_page_strings:
             self.whole_page_number(number)

@@ -96,7 +96,7 @@ def page_parameters(paginator) -> list[dict]:
             "required": False,
             "description": f"A cursor walk instead of page numbers: `{paginator.cursor_start}` starts it, each "
             "page's `next` goes on. The walk goes in the order records were made, so rows added meanwhile "
-            "come once, at the end. Not with `page`.",
+            "come once, at the end. `page` and `ordering` are left aside in a walk.",
             "schema": {
                 "oneOf": [
                     {"type": "string", "enum": [paginator.cursor_start]},

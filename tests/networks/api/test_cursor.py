@@ -53,9 +53,15 @@ def test_a_walk_keeps_the_filters(client):
 
 @pytest.mark.parametrize(
     "query",
-    ["cursor=abc", "cursor=-1", "cursor=*&page=2", "cursor=1.5", "cursor=*&ordering=name"],
+    ["cursor=abc", "cursor=-1", "cursor=1.5", "cursor=", "cursor=*&page=0"],
 )
-def test_a_malformed_cursor_is_a_400_naming_it(client, query):
+def test_a_malformed_cursor_or_page_is_a_400_naming_it(client, query):
     response = client.get(f"{LIST}?{query}")
     assert response.status_code == 400
-    assert "cursor" in response.json()
+    assert set(response.json()) & {"cursor", "page"}
+
+
+def test_a_walk_leaves_page_and_ordering_aside(client):
+    cities = [CityFactory(name=name) for name in ["Zagreb", "Aarhus", "Oslo"]]
+    ids, _ = walk(client, f"{LIST}?cursor=*&page_size=2&page=2&ordering=name")
+    assert ids == [city.slug for city in cities]

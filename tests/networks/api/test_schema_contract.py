@@ -70,14 +70,15 @@ def test_filter_values_carry_their_bounds(schema):
     assert network["maxItems"] == MAX_VALUES
     assert network["items"]["type"] == "string"
     assert network["items"]["maxLength"] == MAX_VALUE_LENGTH
-    assert network["items"]["minLength"] == 1
+    assert "minLength" not in network["items"]  # an empty value is no value: accepted
     source = parameter(codings, "source")["schema"]
-    assert source["items"] == {"type": "integer", "minimum": 1, "maximum": 999_999_999}
+    whole_or_empty = [{"type": "integer", "minimum": 1, "maximum": 999_999_999}, {"type": "string", "maxLength": 0}]
+    assert source["items"] == {"oneOf": whole_or_empty}
     assert source["maxItems"] == MAX_VALUES
     search = parameter(codings, "search")["schema"]
     assert search["type"] == "string"
     assert search["maxLength"] == 200
-    year = parameter(schema["paths"]["/api/v1/sources/"]["get"], "year")["schema"]["items"]
+    year = parameter(schema["paths"]["/api/v1/sources/"]["get"], "year")["schema"]["items"]["oneOf"][0]
     assert (year["minimum"], year["maximum"]) == (1, 9999)
     # Values of a fixed set keep their enum.
     assert parameter(codings, "outcome")["schema"]["items"]["enum"] == ["met", "mixed", "unknown", "unmet"]

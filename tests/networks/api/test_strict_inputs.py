@@ -328,3 +328,43 @@ def test_media_type_parameters_still_reach_the_renderer(client):
     response = client.get("/api/v1/networks/", HTTP_ACCEPT="application/json; indent=4; q=0.9")
     assert response.status_code == 200
     assert b'\n    "count"' in response.content
+
+
+# 6. What the schema's fuzzing found: what the schema declares is what is refused.
+
+
+def test_an_empty_format_names_no_format(client):
+    response = client.get("/api/v1/networks/?format=")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+
+
+def test_more_than_100_values_are_refused_even_when_repeated(client):
+    response = client.get("/api/v1/memberships/?" + "&".join(["country=NO"] * 101))
+    assert response.status_code == 400 and "country" in response.json()
+    assert client.get("/api/v1/memberships/?" + "&".join(["country=NO"] * 100)).status_code == 200
+
+
+def test_empty_values_are_no_filter(client):
+    MembershipFactory.create_batch(2)
+    response = client.get("/api/v1/memberships/?city=&country=")
+    assert response.status_code == 200 and response.json()["count"] == 2
+
+
+def test_integer_values_keep_their_bounds_in_facets_too(client):
+    response = client.get("/api/v1/sources/facets/?dimension=kind&year=14704")
+    assert response.status_code == 400 and "year" in response.json()
+    assert client.get("/api/v1/sources/facets/?dimension=kind&year=2018").status_code == 200
+
+
+def test_too_many_parameters_is_a_json_400(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = client.get("/api/v1/memberships/?" + "&".join(f"country=N{n}" for n in range(11)))
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_many_parameters"
+
+
+def test_the_https_redirect_keeps_a_write_a_write(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    for method, status in (("patch", 308), ("post", 308), ("get", 301)):
+        response = client.generic(method.upper(), "/api/v1/memberships/5/")
+        assert response.status_code == status and response["Location"].startswith("https://")
