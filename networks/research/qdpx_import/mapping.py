@@ -17,8 +17,10 @@ Matching, in order:
 - a selection's cell (city x network, or the network as a whole): the cases that refer to
   the selection, else the cases or sets that hold its source, else the source's own
   variables; a case is read as "City × Network" (how Citynet names cases), from variables
-  named city, country and network, or as a place name in the network the editor chose.
-  Places are looked up exactly in the place register (`place_candidates`) and never made.
+  named city, country, place kind and network, or as a place name in the network the editor
+  chose. Places are found through the place register's reconciliation (`places.PlaceFinder`:
+  slug, an editor's decision, name, folded name or GeoNames alternate name, with the country
+  a variable or the name gives); doubtful ones are the editor's to choose; none is made.
 - salience, outcome and perspective: Citynet's own Descriptions, notes or descriptions
   saying "salience: 2" or "salience: central", "outcome: met", and case or source variables
   named "<code> salience" / "<code> outcome"; a coding with no salience anywhere is left
@@ -28,6 +30,7 @@ Matching, in order:
 import datetime
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -41,6 +44,8 @@ from networks.models import Coding
 from networks.models import Evidence
 from networks.models import Network
 from networks.models import Source
+from networks.research.qdpx_import.places import PlaceFinder
+from networks.research.qdpx_import.places import read_kind
 from networks.research.qdpx_import.reading import Project
 from networks.research.qdpx_import.reading import ProjectSelection
 from networks.research.qdpx_import.reading import ProjectSource
@@ -136,21 +141,6 @@ class Plan:
     existing_sources: dict[str, Source] = field(default_factory=dict)  # existing_sources()
 
 
-def place_candidates(name: str, country: str = "") -> list[City]:
-    """Places in the register that `name` (and `country`, ISO alpha-2) names exactly: a slug,
-    else the name in any case. Never creates a place. The one function to swap for the place
-    register's reconciliation."""
-    name = name.strip()
-    if not name:
-        return []
-    places = City.objects.filter(slug=name)
-    if not places:
-        places = City.objects.filter(name__iexact=name)
-        if country:
-            places = places.filter(country=country.strip().upper())
-    return list(places.order_by("country", "kind", "pk")[:10])
-
-
 def network_named(name: str) -> Network | None:
     name = name.strip()
     if not name:
@@ -230,11 +220,15 @@ def _case_index(project: Project) -> tuple[dict, dict]:
     return project._case_index
 
 
-def _propose_cell(name: str, variables: dict[str, str], choices: Choices) -> tuple[str, str]:
-    """("city-slug@network-slug" or "-@network-slug" or "", how it was found)."""
+def _propose_cell(
+    name: str, variables: dict[str, str], choices: Choices, finder: Callable[[], PlaceFinder]
+) -> tuple[str, str, list[City]]:
+    """("city-slug@network-slug" or "-@network-slug" or "", how it was found, candidate
+    places for the editor). `finder` gives the (one, lazily made) PlaceFinder."""
     network_name = _variable(variables, "network", "city network")
     city_name = _variable(variables, "city", "place", "municipality")
     country = _variable(variables, "country", "country code")
+    kind = read_kind(_variable(variables, "place kind", "city kind", "kind of place", "type of place", "kind", "type"))
     whole = WHOLE_NAME.match(name)
     named = CASE_NAME.match(name)
     if whole and not city_name:
@@ -250,16 +244,13 @@ def _propose_cell(name: str, variables: dict[str, str], choices: Choices) -> tup
         only = list(Network.objects.all()[:2])
         network = Network.objects.filter(slug=choices.network).first() or (only[0] if len(only) == 1 else None)
     if network is None:
-        return "", f"no network named {network_name!r}" if network_name else "choose the network"
+        return "", f"no network named {network_name!r}" if network_name else "choose the network", []
     if city_name == WHOLE:
-        return f"{WHOLE}@{network.slug}", "the network as a whole"
-    places = place_candidates(city_name, country)
-    if len(places) == 1:
-        return f"{places[0].slug}@{network.slug}", "exact place name"
-    if places:
-        options = ", ".join(place.slug for place in places)
-        return "", f"{len(places)} places are named {city_name!r} ({options}): choose one"
-    return "", f"no place named {city_name!r} in the register: choose one (none is created)"
+        return f"{WHOLE}@{network.slug}", "the network as a whole", []
+    found = finder().find(city_name, country, kind)
+    if found.city is not None:
+        return f"{found.city.slug}@{network.slug}", found.how, []
+    return "", found.how, found.candidates
 
 
 def _resolve_cell(value: str) -> tuple[Cell | None, str]:
@@ -277,12 +268,20 @@ def _resolve_cell(value: str) -> tuple[Cell | None, str]:
 
 def _unit_rows(project: Project, choices: Choices, counts: dict[str, int], names: dict) -> tuple[list, dict, list]:
     rows, cells, problems = [], {}, []
+    made: list[PlaceFinder] = []
+
+    def finder() -> PlaceFinder:
+        """The register is read once, and only when a case needs a place found."""
+        if not made:
+            made.append(PlaceFinder())
+        return made[0]
+
     for key, count in counts.items():
         name, variables = names[key]
         chosen = choices.cells.get(key, "")
-        how = "your choice"
+        how, candidates = "your choice", []
         if not chosen:
-            chosen, how = _propose_cell(name, variables, choices)
+            chosen, how, candidates = _propose_cell(name, variables, choices, finder)
         cell, error = (None, "") if chosen in ("", SKIP) else _resolve_cell(chosen)
         if chosen == SKIP:
             how = "left out (your choice)"
@@ -291,7 +290,17 @@ def _unit_rows(project: Project, choices: Choices, counts: dict[str, int], names
         if chosen != SKIP and cell is None:
             problems.append(f"{key.partition(':')[0].title()} {name!r} ({count} selections): {how}.")
         cells[key] = cell
-        rows.append({"key": key, "name": name, "selections": count, "target": chosen, "how": how, "cell": cell})
+        rows.append(
+            {
+                "key": key,
+                "name": name,
+                "selections": count,
+                "target": chosen,
+                "how": how,
+                "candidates": [place.slug for place in candidates],
+                "cell": cell,
+            }
+        )
     return rows, cells, problems
 
 

@@ -86,7 +86,7 @@ def test_upload_shows_the_preview_and_writes_nothing(staff_client, places):
     html = response.content.decode()
     assert "Admin study" in html and "from NVivo 14" in html and 'class="qdpx-valid"' in html
     assert "<li>1 codings created</li>" in html and "<li>1 evidence created</li>" in html
-    assert 'value="oslo@eurocities"' in html and "exact place name" in html
+    assert 'value="oslo@eurocities"' in html and "matched by name and country" in html
     assert 'value="confirm"' in html
     assert not Coding.objects.exists() and not ProjectImportMapping.objects.exists()
 

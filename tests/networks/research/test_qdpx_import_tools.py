@@ -97,7 +97,7 @@ def test_qualcoder_selection_lands_as_the_exact_text_counted_in_code_points(tmp_
     coding = item.coding
     assert (coding.city, coding.code, coding.coder.name) == (places["oslo"], places["knowledge"], "Kari")
     assert (coding.salience, coding.outcome, coding.perspective) == (3, "met", "city")
-    assert "Oslo interviews" in output and "exact place name" in output
+    assert "Oslo interviews" in output and "matched by name and country" in output
 
 
 def test_selection_outside_its_source_text_is_refused_and_nothing_is_written(tmp_path, places):
