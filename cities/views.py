@@ -50,7 +50,8 @@ def city_detail(request, slug):
         return HttpResponsePermanentRedirect(survivor.get_absolute_url() + (f"?{query}" if query else ""))
     codes = list(Code.objects.current())
     codings = city.codings.all()
-    portfolio = aggregates.portfolio_grid(aggregates.city_portfolio(city.memberships.all(), codings, codes), city.slug)
+    portfolio = aggregates.city_portfolio(city.memberships.all(), codings, codes)
+    portfolio = aggregates.portfolio_grid(portfolio, city.slug, codes)
     engagement = aggregates.engagement_series(city.engagement_observations.all())
     if wants_csv(request):
         tables = {
@@ -60,7 +61,7 @@ def city_detail(request, slug):
         return csv_download(request, tables, city.slug)
     context = {
         "city": city,
-        "grid": aggregates.matrix_grid(aggregates.comparison_matrix(codings, codes)),
+        "grid": aggregates.matrix_grid(aggregates.comparison_matrix(codings, codes, details=True), codes),
         "portfolio": portfolio,
         "portfolio_figure": charts.figure_json(charts.portfolio_figure(portfolio)),
         "portfolio_narrow_figure": charts.figure_json(charts.portfolio_figure(portfolio, narrow=True)),

@@ -8,13 +8,19 @@ so the reads of places by their memberships and codings live here too.
 
 from __future__ import annotations
 
+from django.db.models import Case
 from django.db.models import Count
+from django.db.models import F
+from django.db.models import Max
 from django.db.models import OuterRef
 from django.db.models import Prefetch
 from django.db.models import Q
 from django.db.models import QuerySet
 from django.db.models import Subquery
+from django.db.models import TextField
+from django.db.models import When
 from django.db.models.functions import Coalesce
+from django.db.models.functions import Substr
 
 from cities.models import City
 from cities.models import CityQuerySet
@@ -80,6 +86,14 @@ def cities_for_profile(reader: Reader = None) -> CityQuerySet:
     )
 
 
+def participations_in_network(network: Network, limit: int) -> list[Participation]:
+    """Up to `limit` + 1 of the units taking part in `network` or its sub-networks (one more
+    than shown tells the page there are more), with city, sub-network and source, by city and
+    unit. One query."""
+    participations = Participation.objects.filter(network=network).select_related("city", "subnetwork", "source")
+    return list(participations.order_by("city__name", "unit", "pk")[: limit + 1])
+
+
 def coded_cities(network: Network | None = None) -> CityQuerySet:
     """Places whose use of a network (of `network`, if given) has been coded, by name."""
     # A semi-join, not a join and DISTINCT: a large network has 50,000 codings.
@@ -105,16 +119,111 @@ def evidence_sources(codings: QuerySet) -> QuerySet:
     return Evidence.objects.filter(coding__in=codings).values("source")
 
 
-def values_matrix(network: Network | None = None, cities: list[str] | None = None, reader: Reader = None) -> dict:
+def evidence_rows_for_pages(codings: QuerySet, reader: Reader = None) -> QuerySet:
+    """`Evidence.objects.for_matrix_rows()`'s tuples followed by what a page shows when an item
+    is expanded (`aggregates.evidence_details`): its original text as `reader` may see it, its
+    language, and its source's kind, label, full citation, interview number, year and URL."""
+    source = Case(
+        When(source__label="", then=Substr("source__citation", 1, 80)),
+        default=F("source__label"),
+        output_field=TextField(),
+    )
+    return (
+        Evidence.objects.filter(coding__in=codings.values("pk"))
+        .for_reader(reader)
+        .order_by("coding_id", "position", "pk")
+        .values_list(
+            "coding_id",
+            "id",
+            "visibility",
+            "shown_kind",
+            "shown_text",
+            "shown_locator",
+            source,
+            "shown_original_text",
+            "language",
+            "source__kind",
+            "source__label",
+            "source__citation",
+            "source__interview_number",
+            "source__year",
+            "source__url",
+        )
+    )
+
+
+def values_matrix(
+    network: Network | None = None,
+    cities: list[str] | None = None,
+    reader: Reader = None,
+    details: bool = False,
+    codes: list[Code] | None = None,
+) -> dict:
     """`comparison_matrix` of `Coding.objects.for_matrix(network, cities, reader)`, built from
     plain values: a network's matrix may hold 50,000 codings, too many to build model instances
-    for. The evidence is as `reader` may see it (None: the public). Three queries: codings,
-    their evidence, the codebook."""
+    for. The evidence is as `reader` may see it (None: the public); with `details` (pages) each
+    item also has its original text and full citation (`evidence_rows_for_pages`). Three
+    queries: codings, their evidence, the codebook (none when `codes` are given)."""
     codings = Coding.objects.for_matrix_rows(network, cities)
-    rows = aggregates.coding_rows(codings, Evidence.objects.for_matrix_rows(codings, reader))
-    return aggregates.comparison_matrix_from_rows(rows, Code.objects.current())
+    if details:
+        evidence = evidence_rows_for_pages(codings, reader)
+    else:
+        evidence = Evidence.objects.for_matrix_rows(codings, reader)
+    rows = aggregates.coding_rows(codings, evidence)
+    return aggregates.comparison_matrix_from_rows(rows, Code.objects.current() if codes is None else codes)
 
 
-def agreed_matrix(network: Network | None = None, cities: list[str] | None = None, reader: Reader = None) -> dict:
+def agreed_matrix(
+    network: Network | None = None,
+    cities: list[str] | None = None,
+    reader: Reader = None,
+    details: bool = False,
+    codes: list[Code] | None = None,
+) -> dict:
     """`values_matrix` with agreement marks (`agreement.matrix_with_agreement`)."""
-    return agreement.matrix_with_agreement(values_matrix(network, cities, reader))
+    return agreement.matrix_with_agreement(values_matrix(network, cities, reader, details, codes))
+
+
+# What a network offers and what its members use (the network page's first chart).
+
+# The evidence shown behind the chart's bars: enough for any study, bounded for a network with
+# thousands of coded members (the quote table, filtered the same way, has every item).
+OFFER_EVIDENCE_LIMIT = 300
+
+
+def functions_used_by_members(network: Network) -> list[dict]:
+    """Member cities' function codings in `network` from both perspectives on their use (their
+    informants' and the researchers' analysis), summed up by the database: rows {"slug",
+    "name", "code", "perspective", "salience" (the highest over coders)} for
+    `aggregates.offer_and_use`."""
+    used = Coding.objects.of_members(network).filter(
+        code__kind=Code.Kind.FUNCTION,
+        perspective__in=[Coding.Perspective.CITY, Coding.Perspective.RESEARCHER],
+    )
+    rows = (
+        used.values("city__slug", "city__name", "code__code", "perspective")
+        .annotate(salience=Max("salience"))
+        .order_by()
+    )
+    return [
+        {
+            "slug": row["city__slug"],
+            "name": row["city__name"],
+            "code": row["code__code"],
+            "perspective": row["perspective"],
+            "salience": row["salience"],
+        }
+        for row in rows
+    ]
+
+
+def offer_codings(network: Network, reader: Reader = None) -> list[Coding]:
+    """The function codings behind the offer-and-use chart (the network's own and its members'
+    from either perspective), with evidence as `reader` may see it, highest salience first;
+    at most OFFER_EVIDENCE_LIMIT."""
+    codings = (
+        Coding.objects.filter(network=network, code__kind=Code.Kind.FUNCTION)
+        .with_evidence(reader)
+        .order_by("code__position", "-salience", "city__name", "pk")
+    )
+    return list(codings[:OFFER_EVIDENCE_LIMIT])

@@ -6,6 +6,8 @@ app_name = "networks"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links; send them to ours.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("search/", views.search, name="search"),
     path("networks/", views.network_list, name="network_list"),
     path("networks/<slug:slug>/", views.network_detail, name="network_detail"),

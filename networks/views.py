@@ -11,8 +11,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.http import Http404
 from django.http import HttpResponse
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from cities.geonames import GEONAMES_ATTRIBUTION
@@ -45,6 +47,9 @@ from networks.research.citations import attribution_lines
 from networks.selectors import CODING_NOTE
 from networks.selectors import agreed_matrix
 from networks.selectors import coded_cities
+from networks.selectors import functions_used_by_members
+from networks.selectors import offer_codings
+from networks.selectors import participations_in_network
 from networks.selectors import studies_attribution
 from networks.selectors import values_matrix
 from networks.visibility import cache_for_public_readers
@@ -52,7 +57,18 @@ from networks.visibility import cache_for_public_readers
 MEMBERS_PER_PAGE = 100
 COMPARE_PAGE_SIZE = 50
 MEMBER_CODINGS_SHOWN = 50
-OFFER_FIELDS = ["code", "name", "network_salience", "members_mean", "members_mentioning", "members"]
+PARTICIPATIONS_SHOWN = 200
+OFFER_FIELDS = [
+    "code",
+    "name",
+    "network_salience",
+    "members_mean",
+    "members_mentioning",
+    "members",
+    "researchers_mean",
+    "researchers_mentioning",
+    "researchers",
+]
 PLACE_FIELDS = ["name", "slug", "country", "kind", "latitude", "longitude", "networks"]
 LOGIC_FIELDS = [
     "city",
@@ -92,6 +108,10 @@ QUOTE_FILTERS = ["network", "city", "code", "kind", "coder", "outcome", "perspec
 QUOTES_PER_PAGE = 50
 
 
+def favicon(request):
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 @cache_while_unchanged
 def home(request):
     context = {
@@ -123,10 +143,7 @@ def network_list(request):
 def network_detail(request, slug):
     network = get_object_or_404(Network.objects.for_detail(), slug=slug)
     codes = list(Code.objects.current())
-    used = (
-        {"slug": city, "name": name, "code": code, "salience": salience}
-        for city, name, code, salience in Coding.objects.functions_used(network)
-    )
+    used = functions_used_by_members(network)
     offers = aggregates.offer_and_use(dict(Coding.objects.functions_offered(network)), used, codes)
     places = aggregates.member_places_from_rows(Membership.objects.for_map_rows(network))
     if wants_csv(request):
@@ -140,6 +157,7 @@ def network_detail(request, slug):
         .with_evidence(request.user)
         .order_by("code__kind", "code__position", "city__name", "pk")
     )
+    participations = participations_in_network(network, PARTICIPATIONS_SHOWN)
     context = {
         "network": network,
         "memberships": Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("members_page")),
@@ -151,11 +169,16 @@ def network_detail(request, slug):
         "member_codings": list(member_codings[:MEMBER_CODINGS_SHOWN]),
         "member_codings_count": member_codings.count(),
         "offers": offers,
+        "offer_bars": aggregates.offer_evidence(offer_codings(network, request.user), offers),
         "offers_figure": charts.figure_json(charts.offer_and_use_figure(offers)),
         "places": places,
         "unplaced": [place for place in places if place["latitude"] is None],
         "map_figure": charts.figure_json(charts.member_map_figure(places)),
         "map_narrow_figure": charts.figure_json(charts.member_map_figure(places, narrow=True)),
+        "participants": aggregates.participants_by_subnetwork(
+            network.subnetworks.all(), participations[:PARTICIPATIONS_SHOWN]
+        ),
+        "more_participations": len(participations) > PARTICIPATIONS_SHOWN,
         "csv_urls": csv_urls(request, "offers", "members"),
     }
     return render(request, "networks/network_detail.html", context)
@@ -165,8 +188,9 @@ def network_detail(request, slug):
 def compare(request):
     network = network_or_404(request.GET.get("network"))
     chosen = chosen_cities(request)
+    codes = list(Code.objects.current())
     if wants_csv(request):
-        matrix = agreed_matrix(network, chosen, reader=request.user)
+        matrix = agreed_matrix(network, chosen, reader=request.user, codes=codes)
         return csv_download(
             request, {"matrix": (aggregates.matrix_flat_rows(matrix), aggregates.MATRIX_COLUMNS)}, "comparison"
         )
@@ -178,8 +202,8 @@ def compare(request):
     page = Paginator(coded, size).get_page(request.GET.get("page"))
     found = list(coded.filter(slug__in=chosen)) if chosen else []
     shown = chosen or [city.slug for city in page]
-    matrix = agreed_matrix(network, shown, reader=request.user) if shown else {"codes": [], "rows": []}
-    grid = aggregates.matrix_grid(matrix)
+    matrix = agreed_matrix(network, shown, request.user, details=True, codes=codes) if shown else None
+    grid = aggregates.matrix_grid(matrix or {"codes": [], "rows": []}, codes)
     options = list(page) + [city for city in found if city not in page]
     context = {
         "network": network,
@@ -201,12 +225,13 @@ def compare(request):
 def compare_cities(request):
     slugs = [slug for slug in (request.GET.get("a", "").strip(), request.GET.get("b", "").strip()) if slug]
     codings = Coding.objects.for_matrix(cities=slugs, reader=request.user) if slugs else Coding.objects.none()
-    matrix = aggregates.comparison_matrix(codings, Code.objects.current())
+    codes = list(Code.objects.current())
+    matrix = aggregates.comparison_matrix(codings, codes, details=True)
     if wants_csv(request):
         return csv_download(
             request, {"pair": (aggregates.matrix_flat_rows(matrix), aggregates.MATRIX_COLUMNS)}, "cities"
         )
-    grid = aggregates.matrix_grid(matrix)
+    grid = aggregates.matrix_grid(matrix, codes)
     options = list(coded_cities())
     names = {city.slug: city.name for city in options}
     context = {
@@ -224,7 +249,8 @@ def compare_cities(request):
 @cache_for_public_readers
 def logics(request):
     network = network_or_404(request.GET.get("network"))
-    rows = aggregates.logic_weights(aggregates.matrix_grid(values_matrix(network, reader=request.user)))
+    matrix = values_matrix(network, reader=request.user, details=True)
+    rows = aggregates.logic_weights(aggregates.matrix_grid(matrix))
     if wants_csv(request):
         return csv_download(request, {"logics": (rows, LOGIC_FIELDS)}, "logics")
     context = {

@@ -21,6 +21,25 @@ from networks.salience import SALIENCE_LABELS
 from networks.visibility import RESTRICTED_LABEL
 from networks.visibility import can_see_restricted
 
+PERSPECTIVE_SHORT = {
+    Coding.Perspective.CITY: "city's informants",
+    Coding.Perspective.NETWORK: "network's staff",
+    Coding.Perspective.RESEARCHER: "researchers",
+}
+
+
+EVIDENCE_KIND_HELP = "What the text is: the source's own words (quote) or the coder's summary of them (paraphrase)."
+EVIDENCE_VISIBILITY_HELP = (
+    "Who may read it, whatever its kind: public (everyone reads the text as recorded, so a "
+    "paraphrase is shown as a paraphrase), paraphrase only (the source may not be quoted: the "
+    "public reads the public paraphrase) or restricted (only readers allowed restricted evidence)."
+)
+EVIDENCE_VISIBILITY_CHOICES = [
+    (Evidence.Visibility.PUBLIC, "Public: shown as recorded (a quote as a quote, a paraphrase as a paraphrase)"),
+    (Evidence.Visibility.PARAPHRASE_ONLY, "Paraphrase only: the public sees the public paraphrase"),
+    (Evidence.Visibility.RESTRICTED, "Restricted: only readers allowed restricted evidence"),
+]
+
 
 class EvidenceVisibilityMixin:
     """Evidence as the admin user may read it (networks.visibility, `Evidence.objects.for_reader()`).
@@ -29,6 +48,16 @@ class EvidenceVisibilityMixin:
     evidence with no text, original text or locator; and no old versions, which hold the text."""
 
     masked_fieldsets: list = []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Kind and visibility answer different questions; "Paraphrase" beside "Public quote"
+        # read as a contradiction, so each says what it is about.
+        if db_field.name == "kind":
+            kwargs["help_text"] = EVIDENCE_KIND_HELP
+        if db_field.name == "visibility":
+            kwargs["help_text"] = EVIDENCE_VISIBILITY_HELP
+            kwargs["choices"] = [("", "---------"), *EVIDENCE_VISIBILITY_CHOICES]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_reader(request.user)
@@ -55,6 +84,13 @@ class EvidenceVisibilityMixin:
     @admin.display(description="kind")
     def masked_kind(self, evidence: Evidence) -> str:
         return Evidence.Kind(evidence.shown_kind).label
+
+    @admin.display(description="visibility", ordering="visibility")
+    def audience(self, evidence: Evidence) -> str:
+        # Not the model's "Public quote": a public paraphrase is no quote (EVIDENCE_VISIBILITY_HELP).
+        return {"public": "public", "paraphrase": "paraphrase only", "restricted": "restricted"}.get(
+            evidence.visibility, evidence.visibility
+        )
 
     @admin.display(description="locator", ordering="shown_locator")
     def masked_locator(self, evidence: Evidence) -> str:
@@ -163,9 +199,8 @@ class CodingAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAd
         "place",
         "network",
         "code",
-        "salience_with_label",
-        "outcome",
-        "perspective",
+        "judgement",
+        "perspective_short",
         "coder",
         "evidence_count",
     ]
@@ -218,6 +253,16 @@ class CodingAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAd
     def salience_with_label(self, coding: Coding) -> str:
         return f"{coding.salience} ({coding.salience_label})"
 
+    @admin.display(description="salience · outcome", ordering="salience")
+    def judgement(self, coding: Coding) -> str:
+        outcome = coding.get_outcome_display() if coding.outcome else "—"
+        return f"{coding.salience} {coding.salience_label} · {outcome}"
+
+    @admin.display(description="perspective", ordering="perspective")
+    def perspective_short(self, coding: Coding) -> str:
+        # "The researchers' analysis" -> "researchers": the list keeps room for its other columns.
+        return PERSPECTIVE_SHORT.get(coding.perspective, coding.perspective)
+
     @admin.display(description="evidence", ordering="n_evidence")
     def evidence_count(self, coding: Coding) -> int:
         return coding.n_evidence
@@ -234,7 +279,7 @@ class CodingAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAd
 
 @admin.register(Evidence)
 class EvidenceAdmin(EvidenceVisibilityMixin, SimpleHistoryAdmin):
-    list_display = ["short_text", "masked_kind", "visibility", "coding", "source", "masked_locator", "language"]
+    list_display = ["short_text", "masked_kind", "audience", "coding", "source", "masked_locator", "language"]
     list_filter = ["visibility", "kind", "coding__network", "source__kind", "language"]
     list_select_related = ["coding__city", "coding__network", "coding__code", "source"]
     # The text as the user may read it (annotations of Evidence.objects.for_reader()).

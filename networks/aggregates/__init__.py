@@ -21,6 +21,7 @@ from networks.aggregates.quotes import agreement_flat_rows
 from networks.aggregates.quotes import quote_rows
 from networks.aggregates.shapes import cell_anchor
 from networks.aggregates.shapes import city_pair
+from networks.aggregates.shapes import code_groups
 from networks.aggregates.shapes import comembership_graph
 from networks.aggregates.shapes import engagement_series
 from networks.aggregates.shapes import graph_matches
@@ -31,6 +32,8 @@ from networks.aggregates.shapes import member_places
 from networks.aggregates.shapes import member_places_from_rows
 from networks.aggregates.shapes import network_offer_and_use
 from networks.aggregates.shapes import offer_and_use
+from networks.aggregates.shapes import offer_evidence
+from networks.aggregates.shapes import participants_by_subnetwork
 from networks.aggregates.shapes import portfolio_flat_rows
 from networks.aggregates.shapes import portfolio_grid
 
@@ -41,6 +44,7 @@ __all__ = [
     "agreement_flat_rows",
     "cell_anchor",
     "city_pair",
+    "code_groups",
     "city_portfolio",
     "code_columns",
     "coding_row",
@@ -61,6 +65,8 @@ __all__ = [
     "member_places_from_rows",
     "network_offer_and_use",
     "offer_and_use",
+    "offer_evidence",
+    "participants_by_subnetwork",
     "portfolio_flat_rows",
     "portfolio_grid",
     "quote_rows",

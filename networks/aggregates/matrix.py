@@ -17,13 +17,43 @@ def code_columns(codes: Iterable[Code]) -> list[dict]:
     ]
 
 
-def evidence_rows(coding: Coding) -> list[dict]:
+def evidence_details(
+    original_text: str,
+    language: str,
+    source_kind: str,
+    source_label: str,
+    citation: str,
+    interview_number: int | None,
+    year: int | None,
+    url: str,
+) -> dict:
+    """What a page shows of an evidence item beyond its line, when it is expanded: the
+    original text as the reader may see it and the source's full citation: {"original_text",
+    "language", "source_detail": {"kind", "label", "citation", "interview_number", "year",
+    "url"}} (`templates/networks/_source_label.html` names the source from it)."""
+    return {
+        "original_text": original_text,
+        "language": language,
+        "source_detail": {
+            "kind": source_kind,
+            "label": source_label,
+            "citation": citation,
+            "interview_number": interview_number,
+            "year": year,
+            "url": url,
+        },
+    }
+
+
+def evidence_rows(coding: Coding, details: bool = False) -> list[dict]:
     """A coding's evidence as plain dicts, as the reader may see it; expects `evidence`
     prefetched with its source by `Coding.objects.with_evidence(reader)`: {"id", "visibility",
     "kind", "text" (empty for restricted evidence the reader may not see), "locator",
-    "source", "citation"}."""
-    return [
-        {
+    "source", "citation"}, and with `details` what a page shows when an item is expanded
+    (`evidence_details`)."""
+    rows = []
+    for item in coding.evidence.all():
+        row = {
             "id": item.pk,
             "visibility": item.visibility,
             "kind": item.shown_kind,
@@ -32,8 +62,22 @@ def evidence_rows(coding: Coding) -> list[dict]:
             "source": str(item.source),
             "citation": item.shown_citation,
         }
-        for item in coding.evidence.all()
-    ]
+        if details:
+            source = item.source
+            row.update(
+                evidence_details(
+                    item.shown_original_text,
+                    item.language,
+                    source.kind,
+                    source.label,
+                    source.citation,
+                    source.interview_number,
+                    source.year,
+                    source.url,
+                )
+            )
+        rows.append(row)
+    return rows
 
 
 def evidence_line(item: dict) -> str:
@@ -42,7 +86,7 @@ def evidence_line(item: dict) -> str:
     return f"{item['text'] or f'[{RESTRICTED_LABEL}]'} ({item['citation']})"
 
 
-def coding_row(coding: Coding) -> dict:
+def coding_row(coding: Coding, details: bool = False) -> dict:
     """A coding (with city, network, code and coder; `evidence` prefetched with its source)
     as the plain row `comparison_matrix_from_rows` reads: {"id", "city_id", "city_slug",
     "city_name", "country", "network_id", "network_slug", "network_name", "acronym",
@@ -65,7 +109,7 @@ def coding_row(coding: Coding) -> dict:
         "perspective": coding.perspective,
         "coded_at": coding.coded_at,
         "coder": coding.coder.name,
-        "evidence": evidence_rows(coding),
+        "evidence": evidence_rows(coding, details),
     }
 
 
@@ -75,18 +119,19 @@ def coding_rows(codings: Iterable[tuple], evidence: Iterable[tuple]) -> list[dic
     as the reader may see it). `coded_at` is then the database's text of the time, which
     sorts as the time does."""
     by_coding: dict[int, list[dict]] = defaultdict(list)
-    for coding, pk, visibility, kind, text, locator, source in evidence:
-        by_coding[coding].append(
-            {
-                "id": pk,
-                "visibility": visibility,
-                "kind": kind,
-                "text": text,
-                "locator": locator,
-                "source": source,
-                "citation": f"{source}, {locator}" if locator else source,
-            }
-        )
+    for coding, pk, visibility, kind, text, locator, source, *details in evidence:
+        item = {
+            "id": pk,
+            "visibility": visibility,
+            "kind": kind,
+            "text": text,
+            "locator": locator,
+            "source": source,
+            "citation": f"{source}, {locator}" if locator else source,
+        }
+        if details:
+            item.update(evidence_details(*details))
+        by_coding[coding].append(item)
     return [
         {
             "id": pk,
@@ -160,15 +205,16 @@ def summarise_rows(codings: list[dict]) -> dict:
     }
 
 
-def comparison_matrix(codings: Iterable[Coding], codes: Iterable[Code]) -> dict:
+def comparison_matrix(codings: Iterable[Coding], codes: Iterable[Code], details: bool = False) -> dict:
     """The city x code table: the study's comparison as data.
 
     `codings` come from `Coding.objects.for_matrix(...)`. Returns
     {"codes": [column...], "rows": [{"city": {...}, "network": {...},
     "cells": {code: cell or None}}]} with one row per city x network, in name order;
-    a cell is None where the code was not applied.
+    a cell is None where the code was not applied. With `details`, each evidence item has
+    what a page shows when it is expanded (`evidence_details`).
     """
-    return comparison_matrix_from_rows((coding_row(coding) for coding in codings), codes)
+    return comparison_matrix_from_rows((coding_row(coding, details) for coding in codings), codes)
 
 
 def comparison_matrix_from_rows(codings: Iterable[dict], codes: Iterable[Code]) -> dict:

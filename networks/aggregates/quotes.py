@@ -13,7 +13,8 @@ def quote_rows(evidence: Iterable) -> Iterator[dict]:
     a whole), "network", "network_slug", "code", "code_name", "code_kind", "salience",
     "salience_label", "outcome", "perspective", "perspective_label", "coder", "kind" (quote or
     paraphrase), "visibility", "text" (empty for restricted evidence the reader may not see),
-    "original_text", "language", "source" (the source's full citation), "source_label",
+    "original_text", "language", "source" (the source's full citation), "source_label", "source_detail" (the Source, for
+    the page to name it as everywhere else),
     "locator", "evidence_id", "coding_id"}. A generator, so a download can stream."""
     for item in evidence:
         coding = item.coding
@@ -40,6 +41,7 @@ def quote_rows(evidence: Iterable) -> Iterator[dict]:
             "language": item.language,
             "source": item.source.citation,
             "source_label": str(item.source),
+            "source_detail": item.source,
             "locator": item.shown_locator,
             "evidence_id": item.pk,
             "coding_id": coding.pk,

@@ -30,14 +30,40 @@ def _grid_cell(row: dict, column: dict) -> dict:
     }
 
 
-def matrix_grid(matrix: dict) -> dict:
+CODE_GROUPS = {Code.Kind.FUNCTION: "Network functions", Code.Kind.LOGIC: "Logics of participation"}
+
+
+def code_groups(columns: list[dict]) -> list[dict]:
+    """The runs of one kind among codebook columns (functions, then logics), to label the line
+    between them: [{"kind", "label", "span"}]."""
+    groups: list[dict] = []
+    for column in columns:
+        if groups and groups[-1]["kind"] == column["kind"]:
+            groups[-1]["span"] += 1
+        else:
+            groups.append({"kind": column["kind"], "label": CODE_GROUPS.get(column["kind"], column["kind"]), "span": 1})
+    return groups
+
+
+def with_definitions(columns: list[dict], codes: Iterable[Code] | None) -> list[dict]:
+    """Codebook columns, each with its code's "definition" where `codes` has it."""
+    definitions = {code.code: code.definition for code in codes or ()}
+    return [
+        {**column, "definition": definitions[column["code"]]} if column["code"] in definitions else column
+        for column in columns
+    ]
+
+
+def matrix_grid(matrix: dict, codes: Iterable[Code] | None = None) -> dict:
     """`comparison_matrix` output with each row's cells as a list in column order.
 
-    Returns {"codes": [column...], "several_networks": bool, "rows": [{"city", "network",
-    "label", "cells": [{"code", "name", "kind", "cell": cell or None, "anchor",
-    "salience_label", "perspective_label"}]}]}; a row's label is the city's name, followed
-    by the network's when the matrix spans several.
+    Returns {"codes": [column...], "groups": `code_groups`, "several_networks": bool, "rows":
+    [{"city", "network", "label", "cells": [{"code", "name", "kind", "cell": cell or None,
+    "anchor", "salience_label", "perspective_label"}]}]}; a row's label is the city's name,
+    followed by the network's when the matrix spans several. Given the codebook's `codes`,
+    each column and cell also has its "definition" (for a page to explain the code).
     """
+    columns = with_definitions(matrix["codes"], codes)
     several = len({row["network"]["slug"] for row in matrix["rows"]}) > 1
     rows = []
     for row in matrix["rows"]:
@@ -47,30 +73,36 @@ def matrix_grid(matrix: dict) -> dict:
                 "city": row["city"],
                 "network": row["network"],
                 "label": f"{row['city']['name']} · {network_name}" if several else row["city"]["name"],
-                "cells": [_grid_cell(row, column) for column in matrix["codes"]],
+                "cells": [_grid_cell(row, column) for column in columns],
             }
         )
-    return {"codes": matrix["codes"], "several_networks": several, "rows": rows}
+    return {"codes": columns, "groups": code_groups(columns), "several_networks": several, "rows": rows}
 
 
 def matrix_contrasts(grid: dict, minimum: int = 1) -> list[dict]:
     """Where the rows of a `matrix_grid` differ: codes whose coded saliences spread by at
-    least `minimum`, widest first. Returns [{"code", "name", "kind", "spread",
-    "values": [{"label", "salience"}]}] (values highest first; uncoded cells left out)."""
+    least `minimum`, and codes coded for some rows but not for others (a function only one
+    city has is a difference too), widest first. Returns [{"code", "name", "kind", ...,
+    "spread", "values": [{"label", "salience" (None where not coded)}]}], values highest
+    first and the uncoded last. For ranking, an uncoded cell counts as 0, never shown as 0."""
     contrasts = []
+    if len(grid["rows"]) < 2:
+        return contrasts
     for index, column in enumerate(grid["codes"]):
         values = [
-            {"label": row["label"], "salience": row["cells"][index]["cell"]["salience"]}
+            {"label": row["label"], "salience": cell["salience"] if cell else None}
             for row in grid["rows"]
-            if row["cells"][index]["cell"] is not None
+            for cell in [row["cells"][index]["cell"]]
         ]
-        if len(values) < 2:
+        coded = [value["salience"] for value in values if value["salience"] is not None]
+        if not coded:
             continue
-        spread = max(value["salience"] for value in values) - min(value["salience"] for value in values)
-        if spread >= minimum:
-            values.sort(key=lambda value: -value["salience"])
-            contrasts.append({**column, "spread": spread, "values": values})
-    return sorted(contrasts, key=lambda contrast: -contrast["spread"])
+        missing = len(coded) < len(values)
+        spread = max(coded) - (0 if missing else min(coded))
+        if spread >= minimum or missing:
+            values.sort(key=lambda value: (value["salience"] is None, -(value["salience"] or 0)))
+            contrasts.append({**column, "spread": spread, "values": values, "not_coded_for_some": missing})
+    return sorted(contrasts, key=lambda contrast: (-contrast["spread"], contrast["not_coded_for_some"]))
 
 
 def city_pair(grid: dict, slugs: list[str]) -> list[dict]:
@@ -136,11 +168,13 @@ def logic_weights(grid: dict) -> list[dict]:
     return rows
 
 
-def portfolio_grid(portfolio: dict, city_slug: str) -> dict:
-    """`city_portfolio` output as display rows: {"codes": [column...], "rows": [{"network",
-    "spells", "cells": [{"code", "name", "kind", "salience" or None, "anchor"}]}],
-    "overlaps": [{"code", "name", "kind", "networks": [names]}], "gaps": [{"code", "name",
-    "kind"}]}; `anchor` is the cell's evidence anchor (see `cell_anchor`)."""
+def portfolio_grid(portfolio: dict, city_slug: str, codes: Iterable[Code] | None = None) -> dict:
+    """`city_portfolio` output as display rows: {"codes": [column...], "groups": `code_groups`,
+    "rows": [{"network", "spells", "cells": [{"code", "name", "kind", "salience" or None,
+    "anchor"}]}], "overlaps": [{"code", "name", "kind", "networks": [names]}], "gaps":
+    [{"code", "name", "kind"}]}; `anchor` is the cell's evidence anchor (see `cell_anchor`).
+    Given the codebook's `codes`, every column also has its "definition"."""
+    portfolio = {**portfolio, "codes": with_definitions(portfolio["codes"], codes)}
     names = {entry["network"]["slug"]: entry["network"]["name"] for entry in portfolio["networks"]}
     columns = {column["code"]: column for column in portfolio["codes"]}
     rows = [
@@ -160,6 +194,7 @@ def portfolio_grid(portfolio: dict, city_slug: str) -> dict:
     ]
     return {
         "codes": portfolio["codes"],
+        "groups": code_groups(portfolio["codes"]),
         "rows": rows,
         "overlaps": [
             {**columns[code], "networks": [names[slug] for slug in slugs]}
@@ -170,16 +205,12 @@ def portfolio_grid(portfolio: dict, city_slug: str) -> dict:
 
 
 def network_offer_and_use(codings: Iterable[Coding], codes: Iterable[Code]) -> dict:
-    """What a network says it offers beside what its members say they use, function by function.
+    """What a network says it offers beside what its members use, function by function.
 
     `codings` are one network's codings (with city and code). The network's side is its
-    codings with no city; the members' side is member cities' codings from the city's own
-    perspective (what their informants say). Returns {"members_coded": number of members
-    coded from their perspective, "functions": [{"code", "name", "network_salience": salience or None,
-    "members_mean": mean over the members coded (a function a member did not mention counts
-    0; None when no member is coded), "members_mentioning": n, "members": [{"name", "slug",
-    "salience"}]}], "network_stresses": [names], "members_stress": [names]}; the stress lists
-    name the functions at the top salience of each side (when it is at least 2).
+    codings with no city; the members' side comes in two perspectives, kept apart: what their
+    informants say (the city's perspective) and the researchers' analysis of them. Returns
+    `offer_and_use`'s shape.
     """
     own: dict[str, int] = {}
     members: list[dict] = []
@@ -188,56 +219,153 @@ def network_offer_and_use(codings: Iterable[Coding], codes: Iterable[Code]) -> d
             continue
         if coding.city_id is None:
             own[coding.code.code] = max(own.get(coding.code.code, 0), coding.salience)
-        elif coding.perspective == Coding.Perspective.CITY:
+        elif coding.perspective in MEMBER_SIDES:
             city, code = coding.city, coding.code.code
-            members.append({"slug": city.slug, "name": city.name, "code": code, "salience": coding.salience})
+            members.append(
+                {
+                    "slug": city.slug,
+                    "name": city.name,
+                    "code": code,
+                    "salience": coding.salience,
+                    "perspective": coding.perspective,
+                }
+            )
     return offer_and_use(own, members, codes)
+
+
+# The two perspectives on members' use, each averaged on its own: what their informants say,
+# and the researchers' analysis (which may code a function no informant named).
+MEMBER_SIDES = {Coding.Perspective.CITY: "members", Coding.Perspective.RESEARCHER: "researchers"}
+
+
+def offer_anchor(code: str, side: str) -> str:
+    """The HTML id of the evidence behind one bar of the offer-and-use chart."""
+    return f"offer-{code}-{side}"
 
 
 def offer_and_use(own: dict[str, int], members: Iterable[dict], codes: Iterable[Code]) -> dict:
     """`network_offer_and_use` from what the database can sum up: `own` maps each function
     code to the network's own highest salience; `members` are rows {"slug", "name", "code",
-    "salience"} of member cities' function codings from their own perspective (several rows
-    per city and code are fine: the highest counts). Returns the same shape."""
+    "salience", "perspective" ("city", the default, or "researcher")} of member cities' function
+    codings (several rows per city and code are fine: the highest counts).
+
+    Returns {"members_coded": n members coded from their informants, "members_counted":
+    [names], "researchers_coded": n members in the researchers' analysis,
+    "researchers_counted": [names], "functions": [{"code", "name", "kind", "network_salience"
+    (or None), "network_anchor", and per side ("members", "researchers"): "<side>_mean" (mean
+    over that side's members: a function a member is coded for by others but not here counts
+    0; None when the side codes no member), "<side>_mentioning": n, "<side>": [{"name", "slug",
+    "salience"}], "<side>_anchor"}], "network_stresses": [names], "members_stress": [names],
+    "researchers_stress": [names]}; the stress lists name the functions at the top value of
+    each side (when it is at least 2)."""
     columns = [column for column in code_columns(codes) if column["kind"] == Code.Kind.FUNCTION]
-    saliences: dict[str, dict[str, int]] = defaultdict(dict)
+    saliences: dict[str, dict[str, dict[str, int]]] = {side: defaultdict(dict) for side in MEMBER_SIDES.values()}
     names: dict[str, str] = {}
     for row in members:
+        side = MEMBER_SIDES.get(row.get("perspective", Coding.Perspective.CITY))
+        if side is None:
+            continue
         names[row["slug"]] = row["name"]
-        found = saliences[row["slug"]]
+        found = saliences[side][row["slug"]]
         found[row["code"]] = max(found.get(row["code"], 0), row["salience"])
     functions = []
     for column in columns:
         code = column["code"]
-        mentioning = sorted(
-            (
-                {"name": names[slug], "slug": slug, "salience": values[code]}
-                for slug, values in saliences.items()
-                if code in values
-            ),
-            key=lambda member: (-member["salience"], member["name"], member["slug"]),
-        )
-        total = sum(member["salience"] for member in mentioning)
-        functions.append(
-            {
-                **column,
-                "network_salience": own.get(code),
-                "members_mean": round(total / len(saliences), 2) if saliences else None,
-                "members_mentioning": len(mentioning),
-                "members": mentioning,
-            }
-        )
+        function = {
+            **column,
+            "network_salience": own.get(code),
+            "network_anchor": offer_anchor(code, "network"),
+        }
+        for side, by_city in saliences.items():
+            mentioning = sorted(
+                (
+                    {"name": names[slug], "slug": slug, "salience": values[code]}
+                    for slug, values in by_city.items()
+                    if code in values
+                ),
+                key=lambda member: (-member["salience"], member["name"], member["slug"]),
+            )
+            total = sum(member["salience"] for member in mentioning)
+            function[f"{side}_mean"] = round(total / len(by_city), 2) if by_city else None
+            function[f"{side}_mentioning"] = len(mentioning)
+            function[side] = mentioning
+            function[f"{side}_anchor"] = offer_anchor(code, side)
+        functions.append(function)
 
     def stressed(key: str) -> list[str]:
         values = [function[key] for function in functions if function[key] is not None]
         top = max(values, default=0)
         return [function["name"] for function in functions if top >= 2 and function[key] == top]
 
+    def counted(side: str) -> list[str]:
+        return sorted(names[slug] for slug in saliences[side])
+
     return {
-        "members_coded": len(saliences),
+        "members_coded": len(saliences["members"]),
+        "members_counted": counted("members"),
+        "researchers_coded": len(saliences["researchers"]),
+        "researchers_counted": counted("researchers"),
         "functions": functions,
         "network_stresses": stressed("network_salience"),
         "members_stress": stressed("members_mean"),
+        "researchers_stress": stressed("researchers_mean"),
+    }
+
+
+OFFER_SIDE_LABELS = {
+    "network": "the network's staff (its own view)",
+    "members": "members' informants",
+    "researchers": "the researchers' analysis of members",
+}
+OFFER_CODINGS_SHOWN = 20
+
+
+def offer_evidence(codings: Iterable[Coding], offers: dict) -> list[dict]:
+    """The codings behind each bar of the offer-and-use chart (`offer_and_use`'s shape in
+    `offers`), bar by bar: [{"anchor", "code", "name", "side", "label", "value" (the bar's
+    value or None), "counted": [names the mean is over], "codings": [the first
+    OFFER_CODINGS_SHOWN], "more": n left out}]. `codings` are function codings with city, code
+    and evidence (`selectors.offer_codings`)."""
+    found: dict[str, list[Coding]] = defaultdict(list)
+    for coding in codings:
+        if coding.city_id is None:
+            side = "network"
+        else:
+            side = MEMBER_SIDES.get(coding.perspective)
+        if side is not None:
+            found[offer_anchor(coding.code.code, side)].append(coding)
+    bars = []
+    for function in offers["functions"]:
+        for side, label in OFFER_SIDE_LABELS.items():
+            anchor = function[f"{side}_anchor"]
+            value = function["network_salience" if side == "network" else f"{side}_mean"]
+            listed = found.get(anchor, [])
+            bars.append(
+                {
+                    "anchor": anchor,
+                    "code": function["code"],
+                    "name": function["name"],
+                    "side": side,
+                    "label": label,
+                    "value": value,
+                    "counted": [] if side == "network" else offers[f"{side}_counted"],
+                    "codings": listed[:OFFER_CODINGS_SHOWN],
+                    "more": max(0, len(listed) - OFFER_CODINGS_SHOWN),
+                }
+            )
+    return bars
+
+
+def participants_by_subnetwork(subnetworks: Iterable, participations: Iterable) -> dict:
+    """Which units of which cities take part where in one network: {"subnetworks": [{"subnetwork",
+    "participations": [...]}] in the order of `subnetworks`, "whole": [participations named for
+    no sub-network]}. `participations` (with city and source) belong to the network."""
+    found: dict[int | None, list] = defaultdict(list)
+    for participation in participations:
+        found[participation.subnetwork_id].append(participation)
+    return {
+        "subnetworks": [{"subnetwork": sub, "participations": found.get(sub.pk, [])} for sub in subnetworks],
+        "whole": found.get(None, []),
     }
 
 
@@ -291,11 +419,12 @@ def member_places_from_rows(rows: Iterable[tuple]) -> list[dict]:
 
 
 def engagement_series(observations: Iterable) -> list[dict]:
-    """Engagement observations (with network and source) as rows: [{"network",
+    """Engagement observations (with network and source) as rows: [{"id", "network",
     "network_slug", "date" (ISO), "when", "level", "level_label", "peak", "approximate",
     "note", "source"}]."""
     return [
         {
+            "id": observation.pk,
             "network": str(observation.network),
             "network_slug": observation.network.slug,
             "date": observation.observed_on.isoformat(),

@@ -15,74 +15,108 @@ from networks.charts.style import base_layout
 from networks.charts.style import short_label
 from networks.salience import SALIENCE_LABELS
 
+RESEARCHER_SIDE = "#6b7f99"
+
+
+def _named(names: list[str], limit: int = 4) -> str:
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
+
+
+def _side_text(mean: float | None, mentioning: int) -> str:
+    # A side that codes no member says so, and a function none of its members names says
+    # "not named", never a bare 0 that reads as a measured absence.
+    if mean is None:
+        return "not coded"
+    if mentioning == 0:
+        return "not named"
+    return f"{mean:.1f}"
+
 
 def offer_and_use_figure(comparison: dict) -> go.Figure:
-    """A network's own view beside its members' (`network_offer_and_use`): per function, the
-    salience the network gives itself and the mean salience its members give it."""
+    """A network's own view beside its members' (`offer_and_use`): per function, the salience
+    the network's staff give it, the mean salience members' informants give it and the mean
+    in the researchers' analysis of members, each side naming the members it counts. Each
+    bar's customdata is the HTML id of its evidence (`offer_evidence`)."""
     functions = comparison["functions"]
     labels = [short_label(function) for function in functions]
-    n = comparison["members_coded"]
-    member_hover = []
-    for function in functions:
-        named = ", ".join(f"{member['name']} {member['salience']}" for member in function["members"]) or "none"
-        mean = "not coded" if function["members_mean"] is None else f"{function['members_mean']:.2f}"
-        member_hover.append(
-            f"<b>{function['name']}</b><br>Members' mean salience: {mean} (over {n} coded)<br>Mentioned by: {named}"
-        )
     network_hover = [
-        f"<b>{function['name']}</b><br>The network's own salience: "
+        f"<b>{function['name']}</b><br>The network's staff: "
         + (
             "not coded"
             if function["network_salience"] is None
             else f"{function['network_salience']} ({SALIENCE_LABELS[function['network_salience']]})"
         )
+        + "<br>Click for the evidence"
         for function in functions
     ]
-    figure = go.Figure(
-        [
+    traces = [
+        go.Bar(
+            name="The network's staff: what it offers",
+            y=labels,
+            x=[function["network_salience"] for function in functions],
+            orientation="h",
+            marker={"color": NETWORK_SIDE},
+            hovertext=network_hover,
+            hoverinfo="text",
+            text=["not coded" if f["network_salience"] is None else f["network_salience"] for f in functions],
+            textposition="outside",
+            customdata=[function["network_anchor"] for function in functions],
+        )
+    ]
+    sides = [
+        ("members", "Members' informants", ACCENT),
+        ("researchers", "Researchers' analysis of members", RESEARCHER_SIDE),
+    ]
+    for side, title, colour in sides:
+        n, counted = comparison[f"{side}_coded"], comparison[f"{side}_counted"]
+        if not n:
+            continue
+        hover = []
+        for function in functions:
+            named = ", ".join(f"{member['name']} {member['salience']}" for member in function[side]) or "none"
+            hover.append(
+                f"<b>{function['name']}</b><br>{title}: mean {_side_text(function[f'{side}_mean'], 1)}"
+                f" over {n} ({_named(counted)}; a member not naming it counts 0)"
+                f"<br>Named by: {named}<br>Click for the evidence"
+            )
+        traces.append(
             go.Bar(
-                name="What the network says it offers",
+                name=f"{title}:<br>mean over {n} ({_named(counted, 3)})",
                 y=labels,
-                x=[function["network_salience"] for function in functions],
+                x=[function[f"{side}_mean"] or 0 for function in functions],
                 orientation="h",
-                marker={"color": NETWORK_SIDE},
-                hovertext=network_hover,
+                marker={"color": colour},
+                hovertext=hover,
                 hoverinfo="text",
-                text=[function["network_salience"] for function in functions],
+                text=[_side_text(function[f"{side}_mean"], function[f"{side}_mentioning"]) for function in functions],
                 textposition="outside",
-            ),
-            go.Bar(
-                name=f"What its members say they use (mean of {n})",
-                y=labels,
-                x=[function["members_mean"] for function in functions],
-                orientation="h",
-                marker={"color": ACCENT},
-                hovertext=member_hover,
-                hoverinfo="text",
-                text=[
-                    None if function["members_mean"] is None else f"{function['members_mean']:.1f}"
-                    for function in functions
-                ],
-                textposition="outside",
-            ),
-        ]
-    )
+                customdata=[function[f"{side}_anchor"] for function in functions],
+            )
+        )
+    figure = go.Figure(traces)
     figure.update_layout(
         **base_layout(
             barmode="group",
-            height=120 + 62 * max(1, len(functions)),
+            height=160 + 22 * len(traces) * max(1, len(functions)),
             showlegend=True,
             legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
-            margin={"l": 8, "r": 16, "t": 60, "b": 8},
+            margin={"l": 8, "r": 16, "t": 120, "b": 8},
             bargap=0.25,
+            hovermode="closest",
         )
     )
-    return with_salience_axis(figure)
+    figure = with_salience_axis(figure)
+    # Room on the right for "not named" beside a bar of 3.
+    figure.update_xaxes(range=[0, 3.9])
+    return figure
 
 
 def engagement_figure(rows: list[dict]) -> go.Figure:
-    """Engagement over time (`engagement_series`): one line per network, level 0..3; a star
-    marks the peak a source names, an open marker a date the source gives as approximate."""
+    """Engagement over time (`engagement_series`): the observations as points, one colour per
+    network, level 0..3, with no line between them (the sources report nothing in between, so
+    a line would invent a steady change); a star marks the peak a source names, an open marker
+    a date the source gives as approximate. Each point's customdata is its table row's id."""
     by_network: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_network[row["network"]].append(row)
@@ -94,16 +128,17 @@ def engagement_figure(rows: list[dict]) -> go.Figure:
                 name=network,
                 x=[point["date"] for point in points],
                 y=[point["level"] for point in points],
-                mode="lines+markers",
-                line={"color": PALETTE[index % len(PALETTE)], "width": 3},
+                mode="markers",
                 marker={
                     "size": [18 if point["peak"] else 11 for point in points],
                     "symbol": [
                         ("star" if point["peak"] else "circle") + ("-open" if point["approximate"] else "")
                         for point in points
                     ],
+                    "color": PALETTE[index % len(PALETTE)],
                     "line": {"width": 2, "color": PALETTE[index % len(PALETTE)]},
                 },
+                customdata=[f"engagement-{point['id']}" for point in points if "id" in point] or None,
                 hovertext=[
                     f"<b>{network}, {point['when']}</b><br>{point['level_label']}"
                     f"{' (the peak)' if point['peak'] else ''}<br>{point['source']}"
@@ -115,10 +150,22 @@ def engagement_figure(rows: list[dict]) -> go.Figure:
     figure = go.Figure(traces)
     figure.update_layout(
         **base_layout(
-            height=300,
+            height=320,
             showlegend=True,
             legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-            margin={"l": 8, "r": 16, "t": 40, "b": 8},
+            margin={"l": 8, "r": 16, "t": 40, "b": 40},
+            annotations=[
+                {
+                    "text": "Points are what the sources report; nothing is reported between them.",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0,
+                    "y": -0.22,
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "font": {"size": 11, "color": MUTED},
+                }
+            ],
         )
     )
     figure.update_yaxes(

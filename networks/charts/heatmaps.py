@@ -1,5 +1,7 @@
 """Salience heatmaps: the comparison matrix (city x code) and a city's portfolio (network x code)."""
 
+import textwrap
+
 import plotly.graph_objects as go
 
 from networks.charts.style import AGREEMENT_LINES
@@ -11,6 +13,18 @@ from networks.charts.style import SALIENCE_COLOURS
 from networks.charts.style import base_layout
 from networks.charts.style import code_tick
 from networks.salience import SALIENCE_LABELS
+
+RULE_LABEL = "← network functions │ logics of participation →"
+RULE_LABEL_NARROW = "↑ above the line: functions<br>↓ below it: logics"
+
+
+def definition_hover(column: dict, width: int = 60) -> str:
+    """The first sentence of a column's codebook definition (if it has one) as hover lines."""
+    definition = column.get("definition", "")
+    if not definition:
+        return ""
+    sentence = definition.split(". ")[0].rstrip(".") + "."
+    return "<i>" + "<br>".join(textwrap.wrap(sentence, width)) + "</i><br>"
 
 
 def _salience_heatmap(
@@ -25,7 +39,7 @@ def _salience_heatmap(
     text = [[cell["text"] if cell else "" for cell in row] for row in cells]
     hover = [
         [
-            cell["hover"] if cell else f"{label} × {column['name']}: not coded"
+            cell["hover"] if cell else f"{label} × {column['name']}: not coded" + _definition_line(column)
             for cell, column in zip(row, columns, strict=True)
         ]
         for label, row in zip(row_labels, cells, strict=True)
@@ -93,8 +107,9 @@ def _salience_heatmap(
                         "name": f"agreement-{mark}",
                     }
                 )
+    annotations = []
     if 0 < n_functions < len(columns):
-        # A rule between the functions and the logics.
+        # A rule between the functions and the logics, labelled below the chart.
         rule = n_functions - 0.5
         shapes.append(
             {"type": "line", "x0": rule, "x1": rule, "yref": "paper", "y0": 0, "y1": 1}
@@ -102,12 +117,30 @@ def _salience_heatmap(
             else {"type": "line", "y0": rule, "y1": rule, "xref": "paper", "x0": 0, "x1": 1}
         )
         shapes[-1]["line"] = {"color": MUTED, "width": 2}
+        annotations.append(
+            {
+                "name": "functions-and-logics",
+                "text": RULE_LABEL_NARROW if narrow else RULE_LABEL,
+                "showarrow": False,
+                "yref": "paper",
+                "y": 0,
+                "yanchor": "top",
+                "yshift": -4,
+                "font": {"size": 12, "color": MUTED},
+                **(
+                    {"xref": "paper", "x": 0, "xanchor": "left", "align": "left"}
+                    if narrow
+                    else {"x": rule, "xanchor": "center"}
+                ),
+            }
+        )
     row_height = 44 if narrow else 56
     figure.update_layout(
         **base_layout(
-            height=max(150, 90 + row_height * len(y_ticks)),
-            margin={"l": 8, "r": 8, "t": 8, "b": 8},
+            height=max(150, 90 + row_height * len(y_ticks) + (24 if annotations else 0) * (2 if narrow else 1)),
+            margin={"l": 8, "r": 8, "t": 8, "b": (48 if narrow else 30) if annotations else 8},
             shapes=shapes,
+            annotations=annotations,
         )
     )
     figure.update_xaxes(
@@ -129,6 +162,11 @@ def _salience_heatmap(
         zeroline=False,
     )
     return figure
+
+
+def _definition_line(column: dict) -> str:
+    hover = definition_hover(column)
+    return "<br>" + hover.removesuffix("<br>") if hover else ""
 
 
 def _agreement_hover(agreement: dict) -> str:
@@ -168,7 +206,8 @@ def comparison_figure(grid: dict, narrow: bool = False) -> go.Figure:
                     "text": f"{salience}{OUTCOME_MARKS.get(coded['outcome'], '')}{AGREEMENT_TEXT.get(mark, '')}",
                     "hover": (
                         f"<b>{row['label']}</b> × {cell['name']}<br>"
-                        f"Salience {salience}: {SALIENCE_LABELS[salience]}<br>"
+                        + definition_hover(cell)
+                        + f"Salience {salience}: {SALIENCE_LABELS[salience]}<br>"
                         f"Outcome: {OUTCOME_WORDS.get(coded['outcome'], coded['outcome'])}<br>"
                         + (_agreement_hover(agreement) if mark else "")
                         + f"Evidence: {n} item{'s' if n != 1 else ''} · click to read"
@@ -199,7 +238,8 @@ def portfolio_figure(grid: dict, narrow: bool = False) -> go.Figure:
                     "text": str(salience),
                     "hover": (
                         f"<b>{row['network']['name']}</b> × {cell['name']}<br>"
-                        f"Salience {salience}: {SALIENCE_LABELS[salience]} · click to read the evidence"
+                        + definition_hover(cell)
+                        + f"Salience {salience}: {SALIENCE_LABELS[salience]} · click to read the evidence"
                     ),
                     "target": cell["anchor"],
                 }

@@ -16,8 +16,9 @@ from networks.charts.style import base_layout
 def member_map_figure(places: list[dict], narrow: bool = False) -> go.Figure:
     """Member places (`member_places`) on a world map: one trace per set of networks a place
     belongs to; places without coordinates are left out. `customdata` is the place's URL.
-    The map zooms to the members when they span less than half the globe; `narrow` makes it
-    shorter, to fit a phone's width without empty bands."""
+    The map zooms to the members when they span less than half the globe; `narrow` (a phone)
+    starts closer in on a taller map, so it is no thin strip. It pans by dragging and zooms
+    with its buttons (static/js/citynet.js)."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for place in places:
         if place["latitude"] is not None and place["longitude"] is not None:
@@ -49,10 +50,11 @@ def member_map_figure(places: list[dict], narrow: bool = False) -> go.Figure:
     fit = bool(longitudes) and len(longitudes) > 1 and max(longitudes) - min(longitudes) < 180
     figure.update_layout(
         **base_layout(
-            height=(250 if narrow else 460) + (40 if narrow and len(traces) > 1 else 0),
+            height=(380 if narrow else 460) + (40 if narrow and len(traces) > 1 else 0),
             showlegend=len(traces) > 1,
-            legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-            margin={"l": 0, "r": 0, "t": 30 if len(traces) > 1 else 0, "b": 0},
+            # On a phone the legend goes under the map, clear of the zoom buttons.
+            legend={"orientation": "h", "x": 0, "y": 0 if narrow else 1.0, "yanchor": "top" if narrow else "bottom"},
+            margin={"l": 0, "r": 0, "t": 0 if narrow else (30 if len(traces) > 1 else 0), "b": 0},
             dragmode="pan",
         )
     )
@@ -69,7 +71,11 @@ def member_map_figure(places: list[dict], narrow: bool = False) -> go.Figure:
         fitbounds="locations" if fit else False,
         resolution=110,
     )
-    if not fit:
+    if not fit and narrow:
+        # On a phone the whole world is a thin strip: start closer in, over Europe and Africa
+        # (pan and the zoom buttons reach the rest).
+        figure.update_geos(lonaxis_range=[-30, 60], lataxis_range=[-38, 72])
+    elif not fit:
         # The whole world, less Antarctica (no member there).
         figure.update_geos(lataxis_range=[-58, 85])
     return figure

@@ -20,7 +20,18 @@
     });
   }
 
+  // Each citation shows whole: CSS field-sizing does it where supported, this elsewhere.
+  function fit() {
+    if (window.CSS && CSS.supports("field-sizing", "content")) return;
+    document.querySelectorAll(".cite-format textarea").forEach(function (area) {
+      area.style.height = "auto";
+      area.style.height = area.scrollHeight + 2 + "px";
+    });
+  }
+
   function start() {
+    var cite = document.getElementById("cite");
+    if (cite) cite.addEventListener("toggle", fit);
     if (!navigator.clipboard || !window.isSecureContext) return;
     document.querySelectorAll("button[data-copy]").forEach(wire);
   }

@@ -19,11 +19,30 @@
     return Array.isArray(data) ? data[0] : data;
   }
 
-  // Outline the heatmap cell whose evidence the panel shows.
+  // Outline the bars or points whose evidence the panel shows.
+  function markMarks(div, anchor) {
+    var widths = [], colours = [], traces = [];
+    div.data.forEach(function (trace, index) {
+      if (!Array.isArray(trace.customdata) || (trace.type !== "bar" && trace.type !== "scatter")) return;
+      var chosen = trace.customdata.map(function (value) {
+        return (Array.isArray(value) ? value[0] : value) === anchor;
+      });
+      widths.push(chosen.map(function (yes) { return yes ? 3 : 0; }));
+      colours.push(chosen.map(function (yes) { return yes ? "#d55e00" : "rgba(0,0,0,0)"; }));
+      traces.push(index);
+    });
+    if (traces.length) Plotly.restyle(div, { "marker.line.width": widths, "marker.line.color": colours }, traces);
+  }
+
+  // Outline the heatmap cell (or bar, or point) whose evidence the panel shows.
   function markCell(anchor) {
     document.querySelectorAll(".chart-plot.is-drawn[data-click='evidence']").forEach(function (div) {
       var trace = div.data && div.data[0];
-      if (!trace || trace.type !== "heatmap") return;
+      if (!trace) return;
+      if (trace.type !== "heatmap") {
+        markMarks(div, anchor);
+        return;
+      }
       var shapes = (div.layout.shapes || []).filter(function (shape) { return shape.name !== "selected"; });
       (trace.customdata || []).forEach(function (row, y) {
         row.forEach(function (value, x) {
@@ -35,6 +54,12 @@
       });
       Plotly.relayout(div, { shapes: shapes });
     });
+  }
+
+  // Whether a URL fragment names the evidence behind a mark (an .evidence-cell on this page).
+  function isEvidence(anchor) {
+    var found = anchor && document.getElementById(anchor);
+    return Boolean(found && found.classList.contains("evidence-cell"));
   }
 
   function showEvidence(anchor, scroll) {
@@ -114,14 +139,19 @@
     var chosen = figureFor(div);
     if (!chosen) return;
     var config = { responsive: true, displaylogo: false, displayModeBar: false, scrollZoom: false };
-    if (div.dataset.topojsonUrl) config.topojsonURL = div.dataset.topojsonUrl;
+    if (div.dataset.topojsonUrl) {
+      config.topojsonURL = div.dataset.topojsonUrl;
+      // A map pans by dragging and zooms with these buttons (the wheel keeps scrolling the page).
+      config.displayModeBar = true;
+      config.modeBarButtons = [["zoomInGeo", "zoomOutGeo", "resetGeo"]];
+    }
     Plotly.newPlot(div, chosen.figure.data, chosen.figure.layout, config).then(function () {
       div.dataset.narrowDrawn = chosen.narrow ? "1" : "0";
       if (div.dataset.click) wireClicks(div, div.dataset.click);
       if (div.dataset.hover === "neighbours") wireNeighbours(div);
       div.classList.add("is-drawn");
       var hash = decodeURIComponent(window.location.hash.slice(1));
-      if (div.dataset.click === "evidence" && hash.indexOf("evidence-") === 0) markCell(hash);
+      if (div.dataset.click === "evidence" && isEvidence(hash)) markCell(hash);
       if (div.dataset.figureNarrow) {
         window.addEventListener("resize", function () {
           var now = figureFor(div);
@@ -144,9 +174,9 @@
         event.preventDefault();
       }
     });
-    // A permalink to a cell (#evidence-...) opens that cell's evidence in the panel too.
+    // A permalink to a cell or bar (#evidence-..., #offer-...) opens its evidence in the panel too.
     var hash = decodeURIComponent(window.location.hash.slice(1));
-    if (hash.indexOf("evidence-") === 0) showEvidence(hash, false);
+    if (isEvidence(hash)) showEvidence(hash, false);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

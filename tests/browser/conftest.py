@@ -61,6 +61,58 @@ def citynet(transactional_db):
     call_command("load_citynet", stdout=io.StringIO())
 
 
+# What a reader cannot read at this width: text pushed past the screen or past a box that hides
+# overflow (text inside a sideways-scrolling box that says so, or in a chart, is readable), words
+# broken across lines ("Eurocitie|s"), sideways-scrolling tables without a visible cue, and text
+# areas cut short. Every <details> is opened first, so folded text counts too.
+MEASURE_CLIPPING = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  window.dispatchEvent(new Event('resize'));
+  const vw = window.innerWidth, clipped = [], broken = [], uncued = [], cut = [];
+  const say = el => el.tagName.toLowerCase() + ': ' + el.textContent.replace(/\\s+/g, ' ').trim().slice(0, 60);
+  for (const el of document.querySelectorAll('main *')) {
+    if (el.closest('svg') || el.closest('.js-plotly-plot') || el.closest('.visually-hidden')) continue;
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    let a = el.parentElement, left = 0, right = vw, scrolls = false;
+    while (a && a !== document.documentElement) {
+      const s = getComputedStyle(a);
+      if (s.overflowX === 'auto' || s.overflowX === 'scroll') { scrolls = true; break; }
+      if (s.overflowX === 'hidden' || s.overflowX === 'clip') {
+        const ar = a.getBoundingClientRect(); left = Math.max(left, ar.left); right = Math.min(right, ar.right); break;
+      }
+      a = a.parentElement;
+    }
+    if (!scrolls && (r.right > right + 2 || r.left < left - 2)) clipped.push(say(el));
+  }
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('svg, .js-plotly-plot, textarea, script, .visually-hidden, code')) continue;
+    for (const match of node.textContent.matchAll(/[A-Za-zÀ-ÿ]{4,}/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+  for (const box of document.querySelectorAll('main *')) {
+    const s = getComputedStyle(box);
+    if (!(s.overflowX === 'auto' || s.overflowX === 'scroll') || box.scrollWidth <= box.clientWidth + 1) continue;
+    if (box.closest('.js-plotly-plot')) continue;
+    const cue = box.previousElementSibling;
+    if (!(cue && cue.classList.contains('scroll-cue') && cue.getBoundingClientRect().height > 0)) uncued.push(say(box));
+  }
+  for (const area of document.querySelectorAll('main textarea')) {
+    if (area.scrollHeight > area.clientHeight + 2) cut.push(area.id);
+  }
+  return {overflow: document.documentElement.scrollWidth > vw, clipped, broken, uncued, cut};
+}"""
+
+
 class Visit:
     """A browser page on the live server that records every request and every console error."""
 
@@ -86,6 +138,10 @@ class Visit:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         width = self.page.viewport_size["width"]
         self.page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+
+    def clipping(self) -> dict:
+        """Everything this width hides from a reader (MEASURE_CLIPPING); empty lists when none."""
+        return self.page.evaluate(MEASURE_CLIPPING)
 
     def outside_requests(self) -> list[str]:
         return [url for url in self.requests if not url.startswith(self.base_url) and not url.startswith("data:")]

@@ -206,3 +206,22 @@ def test_city_list_filtered_by_network_runs_four_queries_and_keeps_the_filter_on
     assert response.context["page"].paginator.count == n_cities
     if n_cities > 100:
         assert "?network=n&amp;page=2" in response.content.decode()
+
+
+def test_city_page_explains_each_code_and_unfolds_each_evidence_item(client):
+    network = NetworkFactory(name="Eurocities")
+    knowledge = CodeFactory(code="knowledge", name="Knowledge sharing", definition="Exchange of experience.")
+    CodeFactory(code="appropriateness", name="Appropriateness", kind=Code.Kind.LOGIC, definition="Expected to.")
+    informant = SourceFactory(kind="interview", label="Informant 2, 2018", interview_number=2, year=2018)
+    city = CityFactory(name="Oslo")
+    MembershipFactory(city=city, network=network)
+    coding = CodingFactory(city=city, network=network, code=knowledge)
+    EvidenceFactory(coding=coding, source=informant, locator="p. 67", original_text="Erfaring", language="da")
+    html = client.get(reverse("cities:city_detail", args=[city.slug])).content.decode()
+    portfolio = html.split('id="portfolio"')[1].split("</section>")[0]
+    assert 'href="/#code-knowledge" title="Exchange of experience.">Knowledge sharing</a>' in portfolio
+    assert ">Network functions</th>" in portfolio and ">Logics of participation</th>" in portfolio
+    assert 'href="/#codebook"' in portfolio
+    evidence = html.split('id="evidence"')[1].split("</section>")[0]
+    assert 'title="Exchange of experience.">Knowledge sharing</a>' in evidence
+    assert "<cite>Interview 2, 2018, p. 67</cite>" in evidence and '<p class="original" lang="da">' in evidence

@@ -112,9 +112,31 @@ def test_comparison_figure_labels_rows_with_their_network_when_several_are_shown
 
 def test_matrix_contrasts_name_where_two_cities_differ_most():
     contrasts = aggregates.matrix_contrasts(oslo_and_copenhagen())
-    assert [contrast["code"] for contrast in contrasts] == ["representation"]
+    assert [contrast["code"] for contrast in contrasts] == ["representation", "appropriateness"]
     assert contrasts[0]["spread"] == 2
     assert contrasts[0]["values"] == [{"label": "Oslo", "salience": 3}, {"label": "Copenhagen", "salience": 1}]
+
+
+def test_matrix_contrasts_count_a_code_only_one_city_has_without_calling_it_zero():
+    contrasts = aggregates.matrix_contrasts(oslo_and_copenhagen())
+    appropriateness = next(contrast for contrast in contrasts if contrast["code"] == "appropriateness")
+    assert appropriateness["not_coded_for_some"] and appropriateness["spread"] == 2
+    assert appropriateness["values"] == [{"label": "Oslo", "salience": 2}, {"label": "Copenhagen", "salience": None}]
+
+
+def test_comparison_figure_labels_the_line_between_functions_and_logics():
+    for narrow in (False, True):
+        notes = charts.comparison_figure(oslo_and_copenhagen(), narrow=narrow).layout.annotations
+        assert [note.name for note in notes] == ["functions-and-logics"]
+        assert "functions" in notes[0].text and "logics" in notes[0].text
+
+
+def test_comparison_figure_hover_gives_the_codes_definition():
+    grid = oslo_and_copenhagen()
+    for row in grid["rows"]:
+        row["cells"][0]["definition"] = "The network speaks for its members. It lobbies."
+    hover = charts.comparison_figure(grid).data[0].hovertext
+    assert "<i>The network speaks for its members.</i>" in hover[1][0]
 
 
 def test_portfolio_figure_shows_each_network_by_code_with_gaps_outlined():
@@ -182,15 +204,31 @@ def test_offer_and_use_sets_the_networks_view_beside_its_members_own_view():
     assert offers["members_stress"] == ["Knowledge"]
 
 
-def test_offer_and_use_figure_draws_two_bars_per_function():
+def test_offer_and_use_keeps_the_researchers_analysis_apart_and_names_who_each_side_counts():
+    offers = offer_rows()
+    by_code = {function["code"]: function for function in offers["functions"]}
+    assert offers["members_counted"] == ["Chennai", "Vejle"]
+    assert offers["researchers_counted"] == ["Vejle"]
+    assert by_code["policy"]["researchers_mean"] == 2 and by_code["policy"]["researchers"][0]["name"] == "Vejle"
+    assert offers["researchers_stress"] == ["Policy"]
+
+
+def test_offer_and_use_figure_draws_a_bar_per_perspective_and_function_each_reaching_its_evidence():
     figure = charts.offer_and_use_figure(offer_rows())
-    network, members = figure.data
+    network, members, researchers = figure.data
     assert figure.layout.barmode == "group"
     assert list(network.y) == ["Policy", "Capacity", "Knowledge"]
     assert list(network.x) == [3, 3, 1]
     assert list(members.x) == [0, 1.5, 2.5]
-    assert "mean of 2" in members.name
+    assert "mean over 2 (Chennai, Vejle)" in members.name
     assert "Vejle 3, Chennai 2" in members.hovertext[2]
+    # No informant names policy, but the researchers code it 2: "not named", never a bare 0.
+    assert members.text[0] == "not named" and list(researchers.x) == [2, 0, 0]
+    assert list(researchers.customdata) == [
+        "offer-policy-researchers",
+        "offer-capacity-researchers",
+        "offer-knowledge-researchers",
+    ]
 
 
 def test_engagement_figure_marks_a_peak_with_a_star_and_an_approximate_date_open():
@@ -395,3 +433,17 @@ def test_vendored_plotly_js_is_the_one_shipped_with_the_installed_plotly():
 def test_vendored_world_topojson_has_the_layers_the_map_draws():
     topology = json.loads((STATIC / "topojson" / "world_110m.json").read_text())
     assert {"land", "countries", "coastlines", "ocean"} <= set(topology["objects"])
+
+
+def test_engagement_figure_draws_observations_as_points_each_reaching_its_source():
+    rows = [
+        {"id": 7, "network": "Eurocities", "date": "2010-01-01", "when": "about 2010", "level": 3},
+        {"id": 8, "network": "Eurocities", "date": "2018-01-01", "when": "2018", "level": 1},
+    ]
+    for row in rows:
+        row.update(level_label="", peak=False, approximate=False, source="Study, p. 68")
+    figure = charts.engagement_figure(rows)
+    # No line from 2010 to 2018: the study reports nothing between, so none is drawn or implied.
+    assert figure.data[0].mode == "markers"
+    assert list(figure.data[0].customdata) == ["engagement-7", "engagement-8"]
+    assert "nothing is reported between them" in figure.layout.annotations[0].text

@@ -279,3 +279,14 @@ def test_evidence_api_runs_four_queries_however_many_items(client, django_assert
     with django_assert_num_queries(4):
         body = client.get("/api/v1/evidence/").json()
     assert len(body["results"]) == min(n_items, 50)
+
+
+def test_quote_table_names_an_interview_as_every_other_page_does(client):
+    informant = SourceFactory(
+        kind="interview", label="Informant 2, 2018", interview_number=2, year=2018, citation="Interview 2, 2018 (Oslo)."
+    )
+    EvidenceFactory(source=informant, locator="p. 67")
+    html = client.get(reverse("networks:quotes")).content.decode()
+    source = html.split('class="source">')[1].split("</td>")[0]
+    assert source.startswith("Interview 2, 2018, <strong>p. 67</strong>")
+    assert "Cited as: Informant 2, 2018" in source

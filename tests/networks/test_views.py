@@ -12,15 +12,19 @@ from tests.factories import CodingFactory
 from tests.factories import EvidenceFactory
 from tests.factories import MembershipFactory
 from tests.factories import NetworkFactory
+from tests.factories import ParticipationFactory
+from tests.factories import SourceFactory
 from tests.factories import SubNetworkFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def populate(network, n_cities):
+def populate(network, n_cities, subnetwork=None):
     for city in CityFactory.create_batch(n_cities):
         MembershipFactory(city=city, network=network)
         EvidenceFactory(coding=CodingFactory(city=city, network=network))
+        if subnetwork is not None:
+            ParticipationFactory(city=city, network=network, subnetwork=subnetwork)
 
 
 def rows_of(response):
@@ -93,15 +97,17 @@ def test_home_runs_seven_queries_whatever_the_data(client, django_assert_num_que
 @pytest.mark.parametrize("n_cities", [5, 300])
 def test_network_page_runs_the_same_queries_with_5_and_300_cities(client, django_assert_num_queries, n_cities):
     network = NetworkFactory()
-    SubNetworkFactory(network=network)
+    forum = SubNetworkFactory(network=network)
     EvidenceFactory(coding=CodingFactory(city=None, network=network, perspective=Coding.Perspective.NETWORK))
-    populate(network, n_cities)
+    populate(network, n_cities, subnetwork=forum)
     # network (+ head office, member-count source), themes, regional offices, sub-networks (+ parent),
     # the codebook, the functions the network offers and its members use (summed up by the
     # database), the places for the map, the members' count and page (with city and source),
     # the network's own codings and their evidence, the first member codings, their evidence
-    # and their count; then for "Cite this view": the newest release and the study's citation
-    with django_assert_num_queries(17):
+    # and their count, the codings behind the chart's bars and their evidence, the units taking
+    # part (with city, sub-network and source); then for "Cite this view": the newest release
+    # and the study's citation
+    with django_assert_num_queries(20):
         response = client.get(reverse("networks:network_detail", args=[network.slug]))
     members = response.context["memberships"]
     assert members.paginator.count == n_cities and len(members) == min(n_cities, 100)
@@ -134,11 +140,36 @@ def test_network_page_shows_its_own_view_beside_its_members_view(client):
 def test_network_page_says_at_a_glance_what_the_network_stresses_and_what_its_members_stress(client, resilient):
     response = client.get(reverse("networks:network_detail", args=[resilient.slug]))
     html = " ".join(response.content.decode().split())
-    assert "100RC stresses <strong>Policy and Capacity</strong>" in html
-    assert "its members stress <strong>Knowledge</strong>" in html
+    assert "100RC's staff stress <strong>Policy and Capacity</strong>" in html
+    assert "its members' informants stress <strong>Knowledge</strong>" in html
     figure = figure_in(response.content.decode(), "chart-offers")
     network_bars, member_bars = figure["data"]
     assert network_bars["x"] == [3, 3, 1] and member_bars["x"] == [0.0, 1.5, 2.5]
+    # Nobody's informants name policy: the bar says so rather than showing a measured zero.
+    assert member_bars["text"][0] == "not named"
+    assert network_bars["customdata"] == ["offer-policy-network", "offer-capacity-network", "offer-knowledge-network"]
+
+
+def test_network_page_shows_the_researchers_analysis_beside_the_informants_and_names_who_is_counted(
+    client, resilient, functions
+):
+    porto_alegre = CityFactory(name="Porto Alegre", country="BR")
+    MembershipFactory(city=porto_alegre, network=resilient)
+    for city in resilient.memberships.values_list("city", flat=True):
+        EvidenceFactory(
+            coding=CodingFactory(
+                city_id=city, network=resilient, code=functions["policy"], salience=2, perspective="researcher"
+            ),
+            text="Resilience strategy first.",
+        )
+    response = client.get(reverse("networks:network_detail", args=[resilient.slug]))
+    html = " ".join(response.content.decode().split())
+    figure = figure_in(response.content.decode(), "chart-offers")
+    network_bars, member_bars, researcher_bars = figure["data"]
+    assert "mean over 2 (Chennai, Vejle)" in member_bars["name"]
+    assert "mean over 3 (Chennai, Porto Alegre, Vejle)" in researcher_bars["name"]
+    assert researcher_bars["x"][0] == 2 and researcher_bars["customdata"][0] == "offer-policy-researchers"
+    assert 'id="offer-policy-researchers"' in html and "Resilience strategy first." in html
 
 
 def test_network_page_offers_csv_has_the_numbers_of_its_chart(client, resilient):
@@ -219,3 +250,59 @@ def test_network_page_shows_the_first_member_codings_and_links_to_all_of_them(cl
     response = client.get(reverse("networks:network_detail", args=["big"]))
     assert (len(response.context["member_codings"]), response.context["member_codings_count"]) == (50, 51)
     assert "/api/v1/codings/?network=big&amp;network_as_whole=false&amp;format=csv" in response.content.decode()
+
+
+def test_network_page_lists_which_unit_of_which_city_takes_part_in_each_sub_network_with_its_source(client):
+    network = NetworkFactory(name="Eurocities", slug="eurocities")
+    environment = SubNetworkFactory(network=network, name="Environment Forum", slug="environment")
+    SubNetworkFactory(network=network, name="Culture Forum", slug="culture")
+    oslo, copenhagen = CityFactory(name="Oslo", slug="oslo"), CityFactory(name="Copenhagen", slug="copenhagen")
+    interview = SourceFactory(kind="interview", label="Informant 2, 2018", interview_number=2, year=2018)
+    study = SourceFactory(kind="study", label="Grønnestad & Nielsen 2018")
+    ParticipationFactory(
+        city=oslo,
+        network=network,
+        subnetwork=environment,
+        unit="Agency for Climate",
+        involvement="regular",
+        source=interview,
+        locator="p. 67",
+    )
+    ParticipationFactory(city=copenhagen, network=network, subnetwork=None, unit="politicians", source=study)
+    html = client.get(reverse("networks:network_detail", args=["eurocities"])).content.decode()
+    forum_row = html[html.index('id="subnetwork-environment"') :]
+    forum_row = forum_row[: forum_row.index("</tr>")]
+    assert "Oslo" in forum_row and "Agency for Climate" in forum_row and "regular" in forum_row
+    assert "Interview 2, 2018, p. 67" in forum_row
+    culture_row = html[html.index('id="subnetwork-culture"') :]
+    assert "none recorded" in culture_row[: culture_row.index("</tr>")]
+    whole = html[html.index('id="subnetwork-none"') :]
+    assert "Copenhagen" in whole[: whole.index("</tr>")] and "Grønnestad &amp; Nielsen 2018" in whole
+
+
+def test_network_page_names_interview_sources_alike_and_unfolds_the_original_and_full_citation(client):
+    network = NetworkFactory(slug="eurocities")
+    informant = SourceFactory(
+        kind="interview",
+        label="Informant 2, 2018",
+        interview_number=2,
+        year=2018,
+        citation='Interview 2, 2018 (Oslo). Cited in the study as "Informant 2".',
+    )
+    numbered = SourceFactory(kind="interview", label="Interview 3, 2018", interview_number=3, year=2018)
+    oslo = CodingFactory(city=CityFactory(name="Oslo"), network=network)
+    EvidenceFactory(
+        coding=oslo,
+        source=informant,
+        locator="p. 67",
+        kind="quote",
+        text="Exchange of experience",
+        original_text="Erfaringsudveksling",
+        language="da",
+    )
+    EvidenceFactory(coding=CodingFactory(city=CityFactory(name="Vejle"), network=network), source=numbered)
+    html = client.get(reverse("networks:network_detail", args=["eurocities"])).content.decode()
+    assert "<cite>Interview 2, 2018, p. 67</cite>" in html and "<cite>Interview 3, 2018" in html
+    assert "<cite>Informant 2" not in html
+    assert '<p class="original" lang="da"><q>Erfaringsudveksling</q></p>' in html
+    assert "Cited in the study as &quot;Informant 2&quot;., p. 67" in html

@@ -5,6 +5,7 @@ import csv
 import pytest
 from django.urls import reverse
 
+from cities.models import City
 from networks.models import Code
 from networks.models import Evidence
 from tests.factories import CityFactory
@@ -83,7 +84,41 @@ def test_comparison_shows_the_chosen_cities_in_the_chosen_network(client, euroci
 
 def test_comparison_tells_where_the_cities_differ_most(client, eurocities):
     contrasts = client.get(reverse("networks:compare"), COMPARE).context["contrasts"]
-    assert [(contrast["code"], contrast["spread"]) for contrast in contrasts] == [("representation", 2)]
+    # Oslo's logic of appropriateness is coded and Copenhagen's is not: a difference too.
+    assert [(contrast["code"], contrast["spread"]) for contrast in contrasts] == [
+        ("representation", 2),
+        ("appropriateness", 2),
+    ]
+
+
+def test_comparison_counts_a_function_only_one_city_has_as_a_difference(client, eurocities, codes):
+    promotion = CodeFactory(code="promotion", name="Promotion", position=5)
+    copenhagen = City.objects.get(slug="copenhagen")
+    CodingFactory(city=copenhagen, network=eurocities, code=promotion, salience=3)
+    response = client.get(reverse("networks:compare"), COMPARE)
+    contrasts = {contrast["code"]: contrast for contrast in response.context["contrasts"]}
+    assert contrasts["promotion"]["values"] == [
+        {"label": "Copenhagen", "salience": 3},
+        {"label": "Oslo", "salience": None},
+    ]
+    section = response.content.decode().split('id="contrasts"')[1].split("</section>")[0]
+    assert "Promotion</a>: Copenhagen" in section and 'Oslo <span class="not-coded">not coded</span>' in section
+
+
+def test_comparison_explains_each_column_and_labels_functions_and_logics(client, eurocities, codes):
+    codes["representation"].definition = "The network speaks for its members."
+    codes["representation"].save()
+    response = client.get(reverse("networks:compare"), COMPARE)
+    html = response.content.decode()
+    table = html.split('<table class="matrix">')[1].split("</table>")[0]
+    assert '<th scope="colgroup" colspan="2" class="code-group code-col-function">Network functions</th>' in table
+    assert '<th scope="colgroup" colspan="1" class="code-group code-col-logic">Logics of participation</th>' in table
+    assert 'href="/#code-representation" title="The network speaks for its members.">Representation</a>' in table
+    legend = html.split('class="codebook-legend"')[1].split("</details>")[0]
+    assert 'href="/#codebook"' in legend and "The network speaks for its members." in legend
+    figure = response.context["figure"]
+    assert "The network speaks for its members." in str(figure["data"][0]["hovertext"])
+    assert any(note.get("name") == "functions-and-logics" for note in figure["layout"]["annotations"])
 
 
 def test_comparison_heatmap_cells_point_at_evidence_listed_on_the_page(client, eurocities):

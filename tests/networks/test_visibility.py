@@ -200,6 +200,27 @@ def test_editors_and_superusers_read_every_text_verbatim(client, world, who, url
     assert PUBLIC_TEXT in text
 
 
+# Pages where each evidence item unfolds to its original text and full citation.
+UNFOLDING = [
+    "/cities/oslo/",
+    "/networks/eurocities/",
+    "/compare/?network=eurocities",
+    "/compare/cities/?a=oslo&b=bergen",
+]
+
+
+@pytest.mark.parametrize("url", UNFOLDING)
+@pytest.mark.parametrize("who", READERS)
+def test_evidence_unfolds_to_the_original_text_and_citation_only_as_the_reader_may_see_them(client, world, who, url):
+    page = text_of(sign_in(client, who).get(url))
+
+    assert 'lang="no"><q>PUBLIC-ORIGINAL utveksling</q>' in page
+    assert '<p class="full-citation">Interview 3, Oslo., p. 2' in page
+    assert ("SECRET-ORIGINAL vi ble med for pengene" in page) == (who in VERBATIM_READERS)
+    assert ("SECRET-RESTRICTED-ORIGINAL" in page) == (who in VERBATIM_READERS)
+    assert ("SECRET-LOCATOR" in page) == (who in VERBATIM_READERS)
+
+
 @pytest.mark.parametrize("url", ["/cities/oslo/", "/compare/?network=eurocities", "/quotes/", "/logics/"])
 def test_pages_say_where_restricted_evidence_is(client, world, url):
     page = client.get(url).content.decode()
