@@ -7,13 +7,16 @@ from django.core.management.base import BaseCommand
 from django.core.management.base import CommandError
 
 from networks.tooling import benchmark
+from networks.tooling import datasette_benchmark
 
 
 class Command(BaseCommand):
     help = (
         "Time Citynet's heaviest pages and API endpoints on the data in the database (p50 and p95 server "
         "latency, in process with Django's test client), each against the raw SQL that fetches the same rows, "
-        "and mark each target of issue 6 met or not. Read-only. Load data first: load_citynet, generate_synthetic."
+        "and mark each target of issue 6 met or not. With --datasette, instead: uncached API list pages against "
+        "Datasette serving an SQLite copy of the same data (issue 14). Read-only. Load data first: load_citynet, "
+        "generate_synthetic."
     )
 
     def add_arguments(self, parser):
@@ -29,6 +32,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
         parser.add_argument("--only", nargs="*", help="time only the cases whose names contain these words")
+        parser.add_argument(
+            "--datasette",
+            action="store_true",
+            help="compare uncached pages of 50 (memberships, codings, cities, evidence) with Datasette on an SQLite "
+            "copy of the data, both over HTTP (Citynet under gunicorn), each beside its raw-SQL floor",
+        )
+        parser.add_argument(
+            "--pages", type=int, default=100, help="with --datasette: distinct pages timed per case (default 100)"
+        )
+        parser.add_argument(
+            "--in-process",
+            action="store_true",
+            help="with --datasette: Citynet through Django's test client in this process instead of gunicorn",
+        )
 
     def handle(self, *args, **options):
         if options["repeat"] < 1:
@@ -40,6 +57,9 @@ class Command(BaseCommand):
                 "Pages are served as in production, with hashed static file names: run "
                 "`manage.py collectstatic --noinput` first."
             )
+        if options["datasette"]:
+            self.compare_with_datasette(options)
+            return
         try:
             report = benchmark.run(
                 repeat=options["repeat"],
@@ -51,6 +71,21 @@ class Command(BaseCommand):
         except (ValueError, RuntimeError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(benchmark.table(report))
-        if options["json"]:
-            options["json"].write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-            self.stdout.write(f"Figures written to {options['json']}")
+        self.write_json(report, options["json"])
+
+    def compare_with_datasette(self, options):
+        if options["pages"] < 1:
+            raise CommandError("--pages must be at least 1")
+        try:
+            report = datasette_benchmark.run(
+                pages=options["pages"], in_process=options["in_process"], progress=self.stderr.write
+            )
+        except (ValueError, RuntimeError) as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(datasette_benchmark.table(report))
+        self.write_json(report, options["json"])
+
+    def write_json(self, report: dict, path: Path | None) -> None:
+        if path:
+            path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+            self.stdout.write(f"Figures written to {path}")

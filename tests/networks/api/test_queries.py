@@ -1,8 +1,11 @@
 """Every list, export and aggregate runs a fixed number of queries, whatever the data size."""
 
+import json
+
 import pytest
 
 from networks.models import Code
+from networks.models import Network
 from tests.factories import CityFactory
 from tests.factories import CodeFactory
 from tests.factories import CodingFactory
@@ -127,3 +130,34 @@ def test_coding_detail_runs_two_queries(client, django_assert_num_queries, n):
     # the coding with city, network, code and coder, its evidence with source
     with django_assert_num_queries(2):
         read(client.get(f"/api/v1/codings/{coding.pk}/"))
+
+
+@pytest.mark.parametrize("n", [8, 30])
+@pytest.mark.parametrize("page", [1, 3])
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        # the network's id by slug, count, one page of spells with city, network and source,
+        # the newest release for `citation`
+        ("/api/v1/memberships/?network={network}", 4),
+        # the network's id by slug, count, one page of codings with city, network, code and coder,
+        # their evidence with its source, the studies cited by the evidence, the newest release for `citation`
+        ("/api/v1/codings/?network={network}", 6),
+        # count, one page of cities with n_memberships, the newest release for `citation`
+        ("/api/v1/cities/?", 3),
+        # the network's id by slug, count, one page of evidence with its coding's city, network, code
+        # and coder and its source, the studies cited by the sources, the newest release for `citation`
+        ("/api/v1/evidence/?network={network}", 5),
+    ],
+)
+def test_a_page_of_a_list_runs_the_same_queries_whatever_its_number_and_the_data_size(
+    client, django_assert_num_queries, n, page, path, queries
+):
+    # The pages manage.py benchmark --datasette compares with Datasette (issue 14), pages of 3
+    # so that page 3 is there at either size.
+    populate(n)
+    network = Network.objects.filter(memberships__isnull=False).order_by("pk").first()
+    url = path.format(network=network.slug) + f"&page={page}&page_size=3"
+    with django_assert_num_queries(queries):
+        body = read(client.get(url))
+    assert json.loads(body)["results"]  # a page of rows, not the empty one past the end
