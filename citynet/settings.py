@@ -267,11 +267,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     # DRF's three, with a JSON parser that refuses deeply nested bodies with 400 (citynet/parsers.py).
-    "DEFAULT_PARSER_CLASSES": [
-        "citynet.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: form and multipart bodies flatten nested values (a coding's evidence) and read
+    # a malformed boolean as false, so they could not keep the schema's promises (a 415 says
+    # to send JSON). The browsable API then offers its JSON editor, not an HTML form.
+    "DEFAULT_PARSER_CLASSES": ["citynet.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per client: anonymous by address, signed in by user. The counts live in the default cache,
     # which is per process (LocMemCache): with N workers a client may make up to N times the rate.

@@ -176,8 +176,22 @@ def choices_filter(field_name: str, choices, help_text: str) -> filters.Multiple
     )
 
 
+class WholeNumberField(forms.IntegerField):
+    """A whole number as written (`2`), not `2.0` nor `0.5` (Django's IntegerField drops a
+    decimal part of zeros; DecimalField, django-filter's default, takes any number)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"-?[0-9]{1,9}", value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class WholeNumberFilter(filters.NumberFilter):
+    field_class = WholeNumberField
+
+
 def whole_number(field_name: str, lookup_expr: str, help_text: str, **bounds) -> filters.NumberFilter:
-    number = filters.NumberFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=help_text, **bounds)
+    number = WholeNumberFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=help_text, **bounds)
     schema = {"type": "integer", "minimum": bounds.get("min_value"), "maximum": bounds.get("max_value")}
     schema = {key: value for key, value in schema.items() if value is not None}
     return extend_schema_field({**schema, "description": help_text})(number)

@@ -23,7 +23,8 @@ from networks.api.shapes import ValidationErrorSerializer
 READ_METHODS = ("GET", "HEAD")
 # An id in a path: what the lookup's pattern ([0-9]{1,18}) lets through, from 1 (there is no id 0).
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
-MAX_PAGE = 999_999_999  # nine digits, as ApiPagination.whole_page_number reads a page number
+MAX_PAGE = 999_999_999
+EMPTY_VALUE = {"type": "string", "maxLength": 0}  # nine digits, as ApiPagination.whole_page_number reads a page number
 
 
 def optional_on_reads(auths: list[dict], method: str) -> list[dict]:
@@ -56,6 +57,9 @@ def constrained_filter_parameters(view, parameters: list[dict]) -> list[dict]:
         name, schema = parameter["name"], parameter["schema"]
         if schema.get("type") == "array":
             schema.update(getattr(declared.get(name), "array_schema", {}))
+        elif schema.get("type") not in (None, "string") or "format" in schema:
+            # A filter left empty (`?member_on=`, as a form sends it) is no filter.
+            parameter["schema"] = {"oneOf": [schema, EMPTY_VALUE]}
         if name in searches and hasattr(searches[name], "max_length"):
             schema.update(maxLength=searches[name].max_length, pattern="^[^\\x00]*$")
             words = getattr(searches[name], "max_terms", None)
@@ -74,11 +78,12 @@ def page_parameters(paginator) -> list[dict]:
             "name": paginator.page_query_param,
             "in": "query",
             "required": False,
-            "description": "A page number from 1, or `last`. A page past the last one is empty.",
+            "description": "A page number from 1, or `last` (empty: the first). A page past the last one is empty.",
             "schema": {
                 "oneOf": [
                     {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                     {"type": "string", "enum": list(paginator.last_page_strings)},
+                    EMPTY_VALUE,
                 ]
             },
         },
@@ -86,9 +91,9 @@ def page_parameters(paginator) -> list[dict]:
             "name": paginator.page_size_query_param,
             "in": "query",
             "required": False,
-            "description": f"Results per page, from 1 (default {paginator.page_size}); a size above "
+            "description": f"Results per page, from 1 (default, or empty: {paginator.page_size}); a size above "
             f"{paginator.max_page_size} is capped to {paginator.max_page_size}.",
-            "schema": {"type": "integer", "minimum": 1},
+            "schema": {"oneOf": [{"type": "integer", "minimum": 1}, EMPTY_VALUE]},
         },
         {
             "name": paginator.cursor_query_param,
@@ -187,7 +192,7 @@ class ApiAutoSchema(AutoSchema):
         if self.method in ("POST", "PUT", "PATCH"):
             errors["413"] = OpenApiResponse(ErrorSerializer, "Request body too large: the API takes at most 2.5 MB.")
             errors["415"] = OpenApiResponse(
-                ErrorSerializer, "Unsupported media type: send JSON, a form or multipart data, with its Content-Type."
+                ErrorSerializer, "Unsupported media type: send JSON, with `Content-Type: application/json`."
             )
         if self.method == "DELETE":
             errors["409"] = OpenApiResponse(

@@ -105,7 +105,15 @@ class MatrixSerializer(serializers.Serializer):
 
 
 class NetworkQuerySerializer(serializers.Serializer):
-    """An aggregate's query: one network (its slug), or every network."""
+    """An aggregate's query: one network (its slug), or every network (`network` left out; an
+    empty `network=` is a 400, not a quiet "every network")."""
+
+    def to_internal_value(self, data):
+        if data.get("network", None) == "":
+            raise serializers.ValidationError(
+                {"network": ["Give a network's slug, or leave the parameter out for every network."]}
+            )
+        return super().to_internal_value(data)
 
     network = NaturalKeyField(
         slug_field="slug",

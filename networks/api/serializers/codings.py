@@ -8,6 +8,7 @@ from rest_framework import serializers
 from networks.api.serializers.fields import PLACE_IN_NETWORK_FIELDS
 from networks.api.serializers.fields import CleanModelSerializer
 from networks.api.serializers.fields import NaturalKeyField
+from networks.api.serializers.fields import StrictStringsMixin
 from networks.api.serializers.fields import city_slug_field
 from networks.api.serializers.fields import model_errors
 from networks.api.serializers.fields import network_slug_field
@@ -51,7 +52,7 @@ SHOWN_TEXT_HELP = (
 )
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(StrictStringsMixin, serializers.ModelSerializer):
     """An evidence item of a coding. A read shows what the reader may see (networks.visibility,
     from `Evidence.objects.for_reader()`); a write sets the stored values."""
 
@@ -83,6 +84,19 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "locator": {"help_text": "Page, section or time; empty for restricted evidence you may not see."},
         }
         validators: list = []
+
+    def to_internal_value(self, data):
+        # Each item is whole, also in a PATCH of its coding (DRF would skip the missing
+        # required fields of a partial update in the nested items too).
+        if isinstance(data, dict) and getattr(self.root, "partial", False):
+            missing = [
+                name
+                for name, field in self.fields.items()
+                if field.required and not field.read_only and name not in data
+            ]
+            if missing:
+                raise serializers.ValidationError({name: ["This field is required."] for name in missing})
+        return super().to_internal_value(data)
 
     def to_representation(self, item: Evidence) -> dict:
         # The masked values, never the stored ones: `for_reader()` does not even fetch those.

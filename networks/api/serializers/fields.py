@@ -2,9 +2,11 @@
 (full_clean) on every write."""
 
 import copy
+import re
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -30,7 +32,13 @@ def model_errors(error: DjangoValidationError) -> dict:
 
 
 class NaturalKeyField(serializers.SlugRelatedField):
-    """A related object named by its natural key (slug, code, label, name)."""
+    """A related object named by its natural key (slug, code, label, name); `null` for none
+    where none is allowed, never an empty string (DRF reads one as null, for HTML forms)."""
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         # PostgreSQL refuses NUL in a query parameter; DRF would let the database error through.
@@ -47,10 +55,58 @@ def network_slug_field(**kwargs) -> NaturalKeyField:
     return NaturalKeyField(slug_field="slug", queryset=Network.objects.all(), **kwargs)
 
 
+class StrictStringMixin:
+    """A text field that takes text only: DRF's CharField turns a number into its digits."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictStringMixin, serializers.CharField):
+    pass
+
+
+class StrictSlugField(StrictStringMixin, serializers.SlugField):
+    pass
+
+
+class StrictURLField(StrictStringMixin, serializers.URLField):
+    pass
+
+
+class StrictEmailField(StrictStringMixin, serializers.EmailField):
+    pass
+
+
+class StrictStringsMixin:
+    """Model serializers whose text fields take text only (JSON numbers are refused, as the
+    schema's `type: string` says)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.URLField: StrictURLField,
+        models.EmailField: StrictEmailField,
+    }
+
+
+class VersionField(serializers.DateTimeField):
+    """A date and time, as the API writes it: a date alone is no version."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}", value):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
+        return super().to_internal_value(value)
+
+
 def version_field() -> serializers.DateTimeField:
     """`updated_at`: shown as usual, and on a change optionally sent back as the version the
     change is based on (networks.concurrency); never written."""
-    return serializers.DateTimeField(
+    return VersionField(
         required=False,
         help_text="When the record was last saved: its version. On a change, optionally send back the value "
         "you read: if the record has been saved since, the change is refused with 409 (or use If-Match). "
@@ -58,7 +114,7 @@ def version_field() -> serializers.DateTimeField:
     )
 
 
-class CleanModelSerializer(serializers.ModelSerializer):
+class CleanModelSerializer(StrictStringsMixin, serializers.ModelSerializer):
     """A ModelSerializer whose writes are checked by the model itself.
 
     `validate()` builds the instance the write would save and calls `full_clean()`: field

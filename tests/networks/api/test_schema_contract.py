@@ -12,6 +12,8 @@ from networks.filters import MAX_VALUE_LENGTH
 from networks.filters import MAX_VALUES
 
 WRITES = ("post", "put", "patch", "delete")
+# An empty filter or page value is no value (a form sends its empty fields): the schema allows it.
+EMPTY = {"type": "string", "maxLength": 0}
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +57,9 @@ def test_paging_parameters_carry_their_bounds(schema):
     page = parameter(memberships, "page")["schema"]
     assert {"type": "integer", "minimum": 1, "maximum": 999_999_999} in page["oneOf"]
     assert {"type": "string", "enum": ["last"]} in page["oneOf"]
+    assert EMPTY in page["oneOf"]  # the first page
     # Any size from 1 is accepted, and one above 500 is capped (the description says so).
-    assert parameter(memberships, "page_size")["schema"] == {"type": "integer", "minimum": 1}
+    assert parameter(memberships, "page_size")["schema"] == {"oneOf": [{"type": "integer", "minimum": 1}, EMPTY]}
     assert "capped to 500" in parameter(memberships, "page_size")["description"]
     cursor = parameter(memberships, "cursor")["schema"]
     assert {"type": "string", "enum": ["*"]} in cursor["oneOf"]
@@ -65,14 +68,14 @@ def test_paging_parameters_carry_their_bounds(schema):
 def test_filter_values_carry_their_bounds(schema):
     codings = schema["paths"]["/api/v1/codings/"]["get"]
     for name in ("salience_min", "salience_max"):
-        assert parameter(codings, name)["schema"] == {"type": "integer", "minimum": 0, "maximum": 3}
+        assert parameter(codings, name)["schema"] == {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 3}, EMPTY]}
     network = parameter(codings, "network")["schema"]
     assert network["maxItems"] == MAX_VALUES
     assert network["items"]["type"] == "string"
     assert network["items"]["maxLength"] == MAX_VALUE_LENGTH
     assert "minLength" not in network["items"]  # an empty value is no value: accepted
     source = parameter(codings, "source")["schema"]
-    whole_or_empty = [{"type": "integer", "minimum": 1, "maximum": 999_999_999}, {"type": "string", "maxLength": 0}]
+    whole_or_empty = [{"type": "integer", "minimum": 1, "maximum": 999_999_999}, EMPTY]
     assert source["items"] == {"oneOf": whole_or_empty}
     assert source["maxItems"] == MAX_VALUES
     search = parameter(codings, "search")["schema"]

@@ -111,7 +111,8 @@ def test_the_schema_keeps_booleans_boolean(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     parameters = schema["paths"]["/api/v1/memberships/"]["get"]["parameters"]
     (current,) = [parameter for parameter in parameters if parameter["name"] == "current"]
-    assert current["schema"]["type"] == "boolean"
+    # A boolean, or empty (no filter, as a form sends it): never any other string.
+    assert current["schema"]["oneOf"] == [{"type": "boolean"}, {"type": "string", "maxLength": 0}]
 
 
 # 2. Page sizes: a whole number from 1; above 500 is capped.
@@ -368,3 +369,36 @@ def test_the_https_redirect_keeps_a_write_a_write(client, settings):
     for method, status in (("patch", 308), ("post", 308), ("get", 301)):
         response = client.generic(method.upper(), "/api/v1/memberships/5/")
         assert response.status_code == status and response["Location"].startswith("https://")
+
+
+def test_a_text_field_takes_text_not_a_number(staff_client):
+    city = CityFactory(slug="oslo", name="Oslo")
+    response = staff_client.patch("/api/v1/cities/oslo/", {"name": 0}, content_type="application/json")
+    assert response.status_code == 400 and "name" in response.json()
+    city.refresh_from_db()
+    assert city.name == "Oslo"
+
+
+def test_an_empty_string_is_no_related_object(staff_client):
+    NetworkFactory(slug="eurocities")
+    response = staff_client.patch("/api/v1/networks/eurocities/", {"headquarters": ""}, content_type="application/json")
+    assert response.status_code == 400 and "headquarters" in response.json()
+    ok = staff_client.patch("/api/v1/networks/eurocities/", {"headquarters": None}, content_type="application/json")
+    assert ok.status_code == 200
+
+
+def test_a_version_is_a_date_and_time_not_a_date(staff_client):
+    membership = MembershipFactory()
+    response = staff_client.patch(
+        f"/api/v1/memberships/{membership.pk}/", {"updated_at": "2000-01-01"}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "updated_at" in response.json()
+
+
+def test_evidence_items_are_whole_in_a_patch_of_their_coding(staff_client):
+    evidence = EvidenceFactory()
+    url = f"/api/v1/codings/{evidence.coding_id}/"
+    response = staff_client.patch(url, {"evidence": [{"kind": "quote"}]}, content_type="application/json")
+    assert response.status_code == 400
+    assert "text" in str(response.json()["evidence"])
+    assert evidence.coding.evidence.count() == 1
