@@ -80,9 +80,36 @@ class StrictEmailField(StrictStringMixin, serializers.EmailField):
     pass
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true` or `false` only: DRF's BooleanField also reads "yes", "1", 0 and the like."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON whole number only (not "5", not `true`, which DRF's IntegerField reads as 5 and 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictFloatField(serializers.FloatField):
+    """A JSON number only (not "1.5", not `false`, which DRF's FloatField reads as 1.5 and 0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictStringsMixin:
-    """Model serializers whose text fields take text only (JSON numbers are refused, as the
-    schema's `type: string` says)."""
+    """Model serializers whose fields take the JSON types the schema names: text only for text
+    (JSON numbers are refused), `true`/`false` for booleans, numbers for numbers."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -91,14 +118,27 @@ class StrictStringsMixin:
         models.SlugField: StrictSlugField,
         models.URLField: StrictURLField,
         models.EmailField: StrictEmailField,
+        models.BooleanField: StrictBooleanField,
+        models.IntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.BigIntegerField: StrictIntegerField,
+        models.FloatField: StrictFloatField,
     }
 
 
+# RFC 3339's date-time, which the schema's `format: date-time` names: with its offset.
+DATE_TIME_WITH_OFFSET = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
 class VersionField(serializers.DateTimeField):
-    """A date and time, as the API writes it: a date alone is no version."""
+    """A date and time with its offset, as the API writes it: a date alone is no version."""
 
     def to_internal_value(self, value):
-        if not isinstance(value, str) or not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}", value):
+        if not isinstance(value, str) or not re.match(DATE_TIME_WITH_OFFSET, value):
             self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
         return super().to_internal_value(value)
 

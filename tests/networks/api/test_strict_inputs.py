@@ -402,3 +402,29 @@ def test_evidence_items_are_whole_in_a_patch_of_their_coding(staff_client):
     assert response.status_code == 400
     assert "text" in str(response.json()["evidence"])
     assert evidence.coding.evidence.count() == 1
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("latitude", False), ("latitude", "59.9"), ("population", "5000"), ("population", True)],
+)
+def test_numbers_are_json_numbers(staff_client, field, value):
+    CityFactory(slug="oslo", name="Oslo", latitude=None, longitude=None, population=None)
+    response = staff_client.patch("/api/v1/cities/oslo/", {field: value}, content_type="application/json")
+    assert response.status_code == 400 and field in response.json()
+
+
+@pytest.mark.parametrize("value", ["yes", "1", 1, "true"])
+def test_booleans_are_json_booleans(staff_client, value):
+    subnetwork = SubNetworkFactory(permanent=False)
+    url = f"/api/v1/subnetworks/{subnetwork.pk}/"
+    response = staff_client.patch(url, {"permanent": value}, content_type="application/json")
+    assert response.status_code == 400 and "permanent" in response.json()
+    assert staff_client.patch(url, {"permanent": True}, content_type="application/json").status_code == 200
+
+
+def test_a_version_carries_its_offset(staff_client):
+    membership = MembershipFactory()
+    url = f"/api/v1/memberships/{membership.pk}/"
+    naive = staff_client.patch(url, {"updated_at": "2000-01-01T00:00:00"}, content_type="application/json")
+    assert naive.status_code == 400 and "updated_at" in naive.json()
