@@ -17,10 +17,13 @@ CITIES_MAX = 40
 
 
 def _flat(value):
-    """A CSV cell: names for nested rows ("Oslo (3)" when they carry a salience), lists joined."""
+    """A CSV cell: names for nested rows ("Oslo (3)" when they carry a salience, "Oslo (not
+    rated)" when it is None), lists joined."""
     if isinstance(value, dict):
         name = value.get("name", "")
-        return f"{name} ({value['salience']})" if "salience" in value else name
+        if "salience" not in value:
+            return name
+        return f"{name} ({'not rated' if value['salience'] is None else value['salience']})"
     if isinstance(value, list):
         return "; ".join(str(_flat(item)) for item in value)
     return "" if value is None else value

@@ -18,6 +18,7 @@ from networks.models import Coding
 from networks.models import Evidence
 from networks.models import Release
 from networks.salience import SALIENCE_LABELS
+from networks.salience import UNRATED_LABEL
 from networks.visibility import RESTRICTED_LABEL
 from networks.visibility import can_see_restricted
 
@@ -242,7 +243,7 @@ class CodingAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAd
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "salience":
             choices = [(value, f"{value} – {label}") for value, label in SALIENCE_LABELS.items()]
-            kwargs["widget"] = forms.Select(choices=[("", "---------"), *reversed(choices)])
+            kwargs["widget"] = forms.Select(choices=[("", f"— not rated ({UNRATED_LABEL})"), *reversed(choices)])
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="city", ordering="city__name")
@@ -251,11 +252,15 @@ class CodingAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHistoryAd
 
     @admin.display(description="salience", ordering="salience")
     def salience_with_label(self, coding: Coding) -> str:
+        if coding.salience is None:
+            return "not rated"
         return f"{coding.salience} ({coding.salience_label})"
 
     @admin.display(description="salience · outcome", ordering="salience")
     def judgement(self, coding: Coding) -> str:
         outcome = coding.get_outcome_display() if coding.outcome else "—"
+        if coding.salience is None:
+            return f"not rated · {outcome}"
         return f"{coding.salience} {coding.salience_label} · {outcome}"
 
     @admin.display(description="perspective", ordering="perspective")

@@ -59,7 +59,7 @@ VISIBILITY_CHOICES = [
 PERSPECTIVE_CHOICES = [("default", "From the case (a city's: its informants; the network's: its staff)")] + [
     (value, str(label)) for value, label in Coding.Perspective.choices
 ]
-UNRATED_CHOICES = [("", "— choose —"), (SKIP, "leave them out (listed)")] + [
+UNRATED_CHOICES = [("", "import them not rated (salience left empty)"), (SKIP, "leave them out (listed)")] + [
     (str(value), f"record them as {value}") for value in range(4)
 ]
 OPTION_FIELDS = ["network", "default_coder", "visibility", "kind", "perspective", "unrated_salience"]

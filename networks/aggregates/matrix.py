@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from networks.models import Code
 from networks.models import Coding
+from networks.salience import highest
+from networks.salience import salience_rank
 from networks.visibility import RESTRICTED_LABEL
 
 
@@ -176,17 +178,20 @@ def summarise_cell(codings: list[Coding]) -> dict:
 
     With one coding the cell is that coding. With several (several coders or
     perspectives) the cell shows the highest salience, the outcome that goes with it,
-    and every coding, so nothing is hidden behind the summary.
+    and every coding, so nothing is hidden behind the summary. A rated coding leads over
+    an unrated one; a cell whose codings are all unrated has salience None ("coded, not
+    rated": a cell, unlike an uncoded one, and never a 0).
     """
     return summarise_rows([coding_row(coding) for coding in codings])
 
 
 def summarise_rows(codings: list[dict]) -> dict:
-    """`summarise_cell` of `coding_row`s."""
-    leading = max(codings, key=lambda coding: (coding["salience"], coding["coded_at"]))
+    """`summarise_cell` of `coding_row`s; "unrated" counts the codings with no salience."""
+    leading = max(codings, key=lambda coding: (salience_rank(coding["salience"]), coding["coded_at"]))
     evidence = [row for coding in codings for row in coding["evidence"]]
     return {
         "salience": leading["salience"],
+        "unrated": sum(coding["salience"] is None for coding in codings),
         "outcome": leading["outcome"],
         "perspective": leading["perspective"],
         "evidence_count": len(evidence),
@@ -303,7 +308,8 @@ def city_portfolio(memberships: Iterable, codings: Iterable[Coding], codes: Iter
     `memberships` are the city's spells (with `network`), `codings` the city's codings.
     Returns {"networks": [{"network": {...}, "spells": [...], "functions": {code: salience},
     "logics": {code: salience}}], "overlaps": {code: [network slugs]} for functions served
-    (salience >= 1) by two or more networks, "gaps": [function codes served by none]}.
+    (salience >= 1, or coded but not rated: the code applies) by two or more networks, "gaps":
+    [function codes served by none]}. A code coded only unrated is in its dict with None.
     """
     columns = code_columns(codes)
     function_codes = [column["code"] for column in columns if column["kind"] == Code.Kind.FUNCTION]
@@ -328,12 +334,13 @@ def city_portfolio(memberships: Iterable, codings: Iterable[Coding], codes: Iter
         if entry is None:
             continue
         bucket = entry["functions"] if coding.code.kind == Code.Kind.FUNCTION else entry["logics"]
-        bucket[coding.code.code] = max(bucket.get(coding.code.code, 0), coding.salience)
+        code = coding.code.code
+        bucket[code] = highest([bucket.get(code), coding.salience])
     networks = sorted(by_network.values(), key=lambda entry: entry["network"]["name"])
     served: dict[str, list[str]] = defaultdict(list)
     for entry in networks:
         for code, salience in entry["functions"].items():
-            if salience >= 1:
+            if salience is None or salience >= 1:
                 served[code].append(entry["network"]["slug"])
     return {
         "codes": columns,

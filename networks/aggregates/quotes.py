@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from collections.abc import Iterator
 
-from networks.salience import SALIENCE_LABELS
+from networks.salience import salience_label
 
 
 def quote_rows(evidence: Iterable) -> Iterator[dict]:
@@ -29,7 +29,7 @@ def quote_rows(evidence: Iterable) -> Iterator[dict]:
             "code_name": coding.code.name,
             "code_kind": coding.code.kind,
             "salience": coding.salience,
-            "salience_label": SALIENCE_LABELS.get(coding.salience, ""),
+            "salience_label": salience_label(coding.salience),
             "outcome": coding.outcome,
             "perspective": coding.perspective,
             "perspective_label": coding.get_perspective_display(),
@@ -67,6 +67,7 @@ AGREEMENT_COLUMNS = [
     "salience_alpha",
     "presence_kappa",
     "salience_kappa",
+    "salience_left_out",
     "disagreements",
 ]
 
@@ -74,7 +75,8 @@ AGREEMENT_COLUMNS = [
 def agreement_flat_rows(summary: dict) -> list[dict]:
     """An `agreement.agreement_summary` as one row per code, for CSV: {"code", "units",
     "presence_alpha", "salience_alpha", "presence_kappa", "salience_kappa" (None where
-    undefined), "disagreements" (units where the coders differ)}."""
+    undefined), "salience_left_out" (units with a coding not rated, left out of the salience
+    figures), "disagreements" (units where the coders differ)}."""
     differing: dict[str, int] = defaultdict(int)
     for disagreement in summary["disagreements"]:
         differing[disagreement["code"]] += 1
@@ -86,6 +88,7 @@ def agreement_flat_rows(summary: dict) -> list[dict]:
             "salience_alpha": figures["salience_alpha"],
             "presence_kappa": figures["presence_kappa"],
             "salience_kappa": figures["salience_kappa"],
+            "salience_left_out": figures["salience_left_out"],
             "disagreements": differing[figures["code"]],
         }
         for figures in summary["codes"]

@@ -11,7 +11,9 @@ from cities.models import City
 from networks.aggregates.matrix import code_columns
 from networks.models import Code
 from networks.models import Coding
-from networks.salience import SALIENCE_LABELS
+from networks.salience import highest
+from networks.salience import salience_label
+from networks.salience import salience_rank
 
 
 def cell_anchor(city_slug: str, network_slug: str, code: str) -> str:
@@ -25,7 +27,7 @@ def _grid_cell(row: dict, column: dict) -> dict:
         **column,
         "cell": cell,
         "anchor": cell_anchor(row["city"]["slug"], row["network"]["slug"], column["code"]),
-        "salience_label": SALIENCE_LABELS.get(cell["salience"], "") if cell else "",
+        "salience_label": salience_label(cell["salience"]) if cell else "",
         "perspective_label": Coding.Perspective(cell["perspective"]).label if cell else "",
     }
 
@@ -83,25 +85,36 @@ def matrix_contrasts(grid: dict, minimum: int = 1) -> list[dict]:
     """Where the rows of a `matrix_grid` differ: codes whose coded saliences spread by at
     least `minimum`, and codes coded for some rows but not for others (a function only one
     city has is a difference too), widest first. Returns [{"code", "name", "kind", ...,
-    "spread", "values": [{"label", "salience" (None where not coded)}]}], values highest
-    first and the uncoded last. For ranking, an uncoded cell counts as 0, never shown as 0."""
+    "spread", "values": [{"label", "coded", "salience" (None where not coded or not rated)}],
+    "not_coded_for_some", "unrated": n coded but not rated}], values highest first, then the
+    unrated, the uncoded last. The spread is over rated values only; for ranking, an uncoded
+    cell counts as 0, never shown as 0."""
     contrasts = []
     if len(grid["rows"]) < 2:
         return contrasts
     for index, column in enumerate(grid["codes"]):
         values = [
-            {"label": row["label"], "salience": cell["salience"] if cell else None}
+            {"label": row["label"], "coded": cell is not None, "salience": cell["salience"] if cell else None}
             for row in grid["rows"]
             for cell in [row["cells"][index]["cell"]]
         ]
-        coded = [value["salience"] for value in values if value["salience"] is not None]
+        coded = [value for value in values if value["coded"]]
         if not coded:
             continue
+        rated = [value["salience"] for value in coded if value["salience"] is not None]
         missing = len(coded) < len(values)
-        spread = max(coded) - (0 if missing else min(coded))
+        spread = (max(rated) - (0 if missing else min(rated))) if rated else 0
         if spread >= minimum or missing:
-            values.sort(key=lambda value: (value["salience"] is None, -(value["salience"] or 0)))
-            contrasts.append({**column, "spread": spread, "values": values, "not_coded_for_some": missing})
+            values.sort(key=lambda value: (not value["coded"], -salience_rank(value["salience"])))
+            contrasts.append(
+                {
+                    **column,
+                    "spread": spread,
+                    "values": values,
+                    "not_coded_for_some": missing,
+                    "unrated": len(coded) - len(rated),
+                }
+            )
     return sorted(contrasts, key=lambda contrast: (-contrast["spread"], contrast["not_coded_for_some"]))
 
 
@@ -133,16 +146,17 @@ def logic_weights(grid: dict) -> list[dict]:
 
     `strategic` adds up the salience of the logic-of-consequences coding and of every
     function coding: the codebook reads a function the city uses as an instrumental gain it
-    names. `legitimacy` is the salience of the logic-of-appropriateness coding. Returns
-    [{"city", "network", "label", "strategic", "legitimacy", "consequences" (salience or
-    None), "appropriateness" (salience or None), "functions" (sum), "evidence_count",
+    names. `legitimacy` is the salience of the logic-of-appropriateness coding. Unrated
+    cells add nothing to either weight (never a 0 read as a rating): `unrated` counts them.
+    Returns [{"city", "network", "label", "strategic", "legitimacy", "consequences" (salience
+    or None), "appropriateness" (salience or None), "functions" (sum), "unrated", "evidence_count",
     "logic_evidence" (the two logics' evidence rows, each with "code" and "code_name"),
     "anchor"}].
     """
     rows = []
     for row in grid["rows"]:
         coded = {cell["code"]: cell for cell in row["cells"] if cell["cell"] is not None}
-        functions = sum(cell["cell"]["salience"] for cell in coded.values() if cell["kind"] == Code.Kind.FUNCTION)
+        functions = sum(cell["cell"]["salience"] or 0 for cell in coded.values() if cell["kind"] == Code.Kind.FUNCTION)
         consequences = coded["consequences"]["cell"]["salience"] if "consequences" in coded else None
         appropriateness = coded["appropriateness"]["cell"]["salience"] if "appropriateness" in coded else None
         rows.append(
@@ -155,6 +169,7 @@ def logic_weights(grid: dict) -> list[dict]:
                 "consequences": consequences,
                 "appropriateness": appropriateness,
                 "functions": functions,
+                "unrated": sum(cell["cell"]["salience"] is None for cell in coded.values()),
                 "evidence_count": sum(cell["cell"]["evidence_count"] for cell in coded.values()),
                 "logic_evidence": [
                     {**item, "code": cell["code"], "code_name": cell["name"]}
@@ -171,8 +186,9 @@ def logic_weights(grid: dict) -> list[dict]:
 def portfolio_grid(portfolio: dict, city_slug: str, codes: Iterable[Code] | None = None) -> dict:
     """`city_portfolio` output as display rows: {"codes": [column...], "groups": `code_groups`,
     "rows": [{"network", "spells", "cells": [{"code", "name", "kind", "salience" or None,
-    "anchor"}]}], "overlaps": [{"code", "name", "kind", "networks": [names]}], "gaps":
-    [{"code", "name", "kind"}]}; `anchor` is the cell's evidence anchor (see `cell_anchor`).
+    "coded" (False where not coded; True with salience None: coded, not rated), "anchor"}]}],
+    "overlaps": [{"code", "name", "kind", "networks": [names]}], "gaps": [{"code", "name",
+    "kind"}]}; `anchor` is the cell's evidence anchor (see `cell_anchor`).
     Given the codebook's `codes`, every column also has its "definition"."""
     portfolio = {**portfolio, "codes": with_definitions(portfolio["codes"], codes)}
     names = {entry["network"]["slug"]: entry["network"]["name"] for entry in portfolio["networks"]}
@@ -185,6 +201,7 @@ def portfolio_grid(portfolio: dict, city_slug: str, codes: Iterable[Code] | None
                 {
                     **column,
                     "salience": {**entry["functions"], **entry["logics"]}.get(column["code"]),
+                    "coded": column["code"] in entry["functions"] or column["code"] in entry["logics"],
                     "anchor": cell_anchor(city_slug, entry["network"]["slug"], column["code"]),
                 }
                 for column in portfolio["codes"]
@@ -212,13 +229,13 @@ def network_offer_and_use(codings: Iterable[Coding], codes: Iterable[Code]) -> d
     informants say (the city's perspective) and the researchers' analysis of them. Returns
     `offer_and_use`'s shape.
     """
-    own: dict[str, int] = {}
+    own: dict[str, int | None] = {}
     members: list[dict] = []
     for coding in codings:
         if coding.code.kind != Code.Kind.FUNCTION:
             continue
         if coding.city_id is None:
-            own[coding.code.code] = max(own.get(coding.code.code, 0), coding.salience)
+            own[coding.code.code] = highest([own.get(coding.code.code), coding.salience])
         elif coding.perspective in MEMBER_SIDES:
             city, code = coding.city, coding.code.code
             members.append(
@@ -243,23 +260,26 @@ def offer_anchor(code: str, side: str) -> str:
     return f"offer-{code}-{side}"
 
 
-def offer_and_use(own: dict[str, int], members: Iterable[dict], codes: Iterable[Code]) -> dict:
+def offer_and_use(own: dict[str, int | None], members: Iterable[dict], codes: Iterable[Code]) -> dict:
     """`network_offer_and_use` from what the database can sum up: `own` maps each function
-    code to the network's own highest salience; `members` are rows {"slug", "name", "code",
-    "salience", "perspective" ("city", the default, or "researcher")} of member cities' function
-    codings (several rows per city and code are fine: the highest counts).
+    code to the network's own highest salience (None: coded, not rated); `members` are rows
+    {"slug", "name", "code", "salience" (None: not rated), "perspective" ("city", the default,
+    or "researcher")} of member cities' function codings (several rows per city and code are
+    fine: the highest rated counts).
 
     Returns {"members_coded": n members coded from their informants, "members_counted":
     [names], "researchers_coded": n members in the researchers' analysis,
     "researchers_counted": [names], "functions": [{"code", "name", "kind", "network_salience"
-    (or None), "network_anchor", and per side ("members", "researchers"): "<side>_mean" (mean
-    over that side's members: a function a member is coded for by others but not here counts
-    0; None when the side codes no member), "<side>_mentioning": n, "<side>": [{"name", "slug",
-    "salience"}], "<side>_anchor"}], "network_stresses": [names], "members_stress": [names],
-    "researchers_stress": [names]}; the stress lists name the functions at the top value of
-    each side (when it is at least 2)."""
+    (or None), "network_unrated" (the network coded it without rating it), "network_anchor",
+    and per side ("members", "researchers"): "<side>_mean" (mean over that side's members
+    with a rating for it: a function a member is coded for by others but not here counts 0, a
+    member who names it unrated is left out; None when no member is left to count),
+    "<side>_unrated": n members left out so, "<side>_mentioning": n, "<side>": [{"name",
+    "slug", "salience"}], "<side>_anchor"}], "network_stresses": [names], "members_stress":
+    [names], "researchers_stress": [names]}; the stress lists name the functions at the top
+    value of each side (when it is at least 2)."""
     columns = [column for column in code_columns(codes) if column["kind"] == Code.Kind.FUNCTION]
-    saliences: dict[str, dict[str, dict[str, int]]] = {side: defaultdict(dict) for side in MEMBER_SIDES.values()}
+    saliences: dict[str, dict[str, dict[str, int | None]]] = {side: defaultdict(dict) for side in MEMBER_SIDES.values()}
     names: dict[str, str] = {}
     for row in members:
         side = MEMBER_SIDES.get(row.get("perspective", Coding.Perspective.CITY))
@@ -267,13 +287,14 @@ def offer_and_use(own: dict[str, int], members: Iterable[dict], codes: Iterable[
             continue
         names[row["slug"]] = row["name"]
         found = saliences[side][row["slug"]]
-        found[row["code"]] = max(found.get(row["code"], 0), row["salience"])
+        found[row["code"]] = highest([found.get(row["code"]), row["salience"]])
     functions = []
     for column in columns:
         code = column["code"]
         function = {
             **column,
             "network_salience": own.get(code),
+            "network_unrated": code in own and own[code] is None,
             "network_anchor": offer_anchor(code, "network"),
         }
         for side, by_city in saliences.items():
@@ -283,10 +304,13 @@ def offer_and_use(own: dict[str, int], members: Iterable[dict], codes: Iterable[
                     for slug, values in by_city.items()
                     if code in values
                 ),
-                key=lambda member: (-member["salience"], member["name"], member["slug"]),
+                key=lambda member: (-salience_rank(member["salience"]), member["name"], member["slug"]),
             )
-            total = sum(member["salience"] for member in mentioning)
-            function[f"{side}_mean"] = round(total / len(by_city), 2) if by_city else None
+            unrated = sum(member["salience"] is None for member in mentioning)
+            total = sum(member["salience"] or 0 for member in mentioning)
+            counted = len(by_city) - unrated
+            function[f"{side}_mean"] = round(total / counted, 2) if counted else None
+            function[f"{side}_unrated"] = unrated
             function[f"{side}_mentioning"] = len(mentioning)
             function[side] = mentioning
             function[f"{side}_anchor"] = offer_anchor(code, side)
@@ -323,7 +347,9 @@ OFFER_CODINGS_SHOWN = 20
 def offer_evidence(codings: Iterable[Coding], offers: dict) -> list[dict]:
     """The codings behind each bar of the offer-and-use chart (`offer_and_use`'s shape in
     `offers`), bar by bar: [{"anchor", "code", "name", "side", "label", "value" (the bar's
-    value or None), "counted": [names the mean is over], "codings": [the first
+    value or None), "counted": [names of the side's members], "unrated" (codings behind the bar
+    with no rating: the network's own, or members left out of the mean), "mean_over" (how many
+    members the mean is over), "codings": [the first
     OFFER_CODINGS_SHOWN], "more": n left out}]. `codings` are function codings with city, code
     and evidence (`selectors.offer_codings`)."""
     found: dict[str, list[Coding]] = defaultdict(list)
@@ -339,6 +365,8 @@ def offer_evidence(codings: Iterable[Coding], offers: dict) -> list[dict]:
         for side, label in OFFER_SIDE_LABELS.items():
             anchor = function[f"{side}_anchor"]
             value = function["network_salience" if side == "network" else f"{side}_mean"]
+            unrated = int(function["network_unrated"]) if side == "network" else function[f"{side}_unrated"]
+            counted = [] if side == "network" else offers[f"{side}_counted"]
             listed = found.get(anchor, [])
             bars.append(
                 {
@@ -348,7 +376,9 @@ def offer_evidence(codings: Iterable[Coding], offers: dict) -> list[dict]:
                     "side": side,
                     "label": label,
                     "value": value,
-                    "counted": [] if side == "network" else offers[f"{side}_counted"],
+                    "counted": counted,
+                    "unrated": unrated,
+                    "mean_over": len(counted) - unrated if counted else 0,
                     "codings": listed[:OFFER_CODINGS_SHOWN],
                     "more": max(0, len(listed) - OFFER_CODINGS_SHOWN),
                 }

@@ -235,6 +235,7 @@ MATRIX_EXAMPLES = [
                     "cells": {
                         "knowledge": {
                             "salience": 3,
+                            "unrated": 0,
                             "outcome": "met",
                             "perspective": "city",
                             "evidence_count": 1,

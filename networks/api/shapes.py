@@ -50,7 +50,7 @@ class MatrixEvidenceSerializer(serializers.Serializer):
 
 class MatrixCellCodingSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    salience = serializers.IntegerField()
+    salience = serializers.IntegerField(allow_null=True, help_text="0-3; null: coded, not rated.")
     outcome = serializers.CharField()
     perspective = serializers.CharField()
     coder = serializers.CharField()
@@ -72,12 +72,19 @@ class AgreementCellSerializer(serializers.Serializer):
     )
     coders = serializers.IntegerField()
     values = AgreementValueSerializer(many=True)
-    salience_range = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    salience_range = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True, help_text="Lowest and highest rated salience; null if none."
+    )
     summary = serializers.CharField()
 
 
 class MatrixCellSerializer(serializers.Serializer):
-    salience = serializers.IntegerField(help_text="The highest salience of the cell's codings (0-3).")
+    salience = serializers.IntegerField(
+        allow_null=True,
+        help_text="The highest salience of the cell's codings (0-3); null: coded, but none of them rated "
+        "(a coded cell, unlike a null cell, and never a 0).",
+    )
+    unrated = serializers.IntegerField(help_text="How many of the cell's codings are not rated.")
     outcome = serializers.CharField(help_text="The outcome of the coding with that salience ('' if none applies).")
     perspective = serializers.CharField()
     evidence_count = serializers.IntegerField()
@@ -149,8 +156,12 @@ class FacetsSerializer(serializers.Serializer):
 class PortfolioNetworkSerializer(serializers.Serializer):
     network = NetworkRefSerializer()
     spells = serializers.ListField(child=serializers.CharField(), help_text="Membership spells, e.g. '2013–'.")
-    functions = serializers.DictField(child=serializers.IntegerField(), help_text="Function code: salience.")
-    logics = serializers.DictField(child=serializers.IntegerField(), help_text="Logic code: salience.")
+    functions = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True), help_text="Function code: salience (null: coded, not rated)."
+    )
+    logics = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True), help_text="Logic code: salience (null: coded, not rated)."
+    )
 
 
 class PortfolioSerializer(serializers.Serializer):
@@ -159,7 +170,8 @@ class PortfolioSerializer(serializers.Serializer):
     networks = PortfolioNetworkSerializer(many=True)
     overlaps = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="Function code: slugs of the two or more networks that serve it (salience 1 or more).",
+        help_text="Function code: slugs of the two or more networks that serve it (salience 1 or more, or coded "
+        "but not rated).",
     )
     gaps = serializers.ListField(child=serializers.CharField(), help_text="Function codes no network serves.")
     attribution = serializers.ListField(child=serializers.CharField())
@@ -171,13 +183,20 @@ class CoderPairSerializer(serializers.Serializer):
     units = serializers.IntegerField()
     presence_agreement = serializers.FloatField(allow_null=True, help_text="Share of units with the same presence.")
     presence_kappa = serializers.FloatField(allow_null=True)
-    salience_units = serializers.IntegerField()
+    salience_units = serializers.IntegerField(help_text="Units both coders applied the code in and rated.")
+    salience_left_out = serializers.IntegerField(
+        help_text="Units where one of the two applied the code without rating it: out of the salience figures."
+    )
     salience_agreement = serializers.FloatField(allow_null=True)
     salience_kappa = serializers.FloatField(allow_null=True)
 
 
 class AgreementFiguresSerializer(serializers.Serializer):
     units = serializers.IntegerField(help_text="Units (case × code) coded by two or more coders.")
+    salience_left_out = serializers.IntegerField(
+        help_text="Units where a coder applied the code without rating it: that value is out of the salience "
+        "figures (the presence figures count it as applied)."
+    )
     presence_alpha = serializers.FloatField(allow_null=True, help_text="Krippendorff's alpha, nominal.")
     salience_alpha = serializers.FloatField(allow_null=True, help_text="Krippendorff's alpha, ordinal.")
     presence_kappa = serializers.FloatField(allow_null=True, help_text="Cohen's kappa; null unless one pair.")
@@ -200,7 +219,7 @@ class DisagreementSideSerializer(serializers.Serializer):
     coder = serializers.CharField()
     applied = serializers.BooleanField()
     id = serializers.IntegerField(required=False, help_text="The coding's id, where applied.")
-    salience = serializers.IntegerField(required=False)
+    salience = serializers.IntegerField(required=False, allow_null=True, help_text="Null: applied, not rated.")
     salience_label = serializers.CharField(required=False)
     outcome = serializers.CharField(required=False)
     perspective = serializers.CharField(required=False)

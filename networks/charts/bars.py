@@ -13,7 +13,9 @@ from networks.charts.style import OUTCOME_WORDS
 from networks.charts.style import PALETTE
 from networks.charts.style import base_layout
 from networks.charts.style import short_label
-from networks.salience import SALIENCE_LABELS
+from networks.salience import UNRATED_LABEL
+from networks.salience import UNRATED_MARK
+from networks.salience import salience_label
 
 RESEARCHER_SIDE = "#6b7f99"
 
@@ -23,29 +25,37 @@ def _named(names: list[str], limit: int = 4) -> str:
     return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
 
 
-def _side_text(mean: float | None, mentioning: int) -> str:
+def _side_text(mean: float | None, mentioning: int, unrated: int = 0) -> str:
     # A side that codes no member says so, and a function none of its members names says
-    # "not named", never a bare 0 that reads as a measured absence.
+    # "not named", never a bare 0 that reads as a measured absence; one its members name
+    # only without a rating says "not rated".
     if mean is None:
-        return "not coded"
+        return "not rated" if unrated else "not coded"
     if mentioning == 0:
         return "not named"
-    return f"{mean:.1f}"
+    return f"{mean:.1f}" + (f" ({unrated} not rated)" if unrated else "")
+
+
+def _network_text(function: dict) -> str:
+    if function["network_salience"] is not None:
+        return str(function["network_salience"])
+    return "not rated" if function.get("network_unrated") else "not coded"
 
 
 def offer_and_use_figure(comparison: dict) -> go.Figure:
     """A network's own view beside its members' (`offer_and_use`): per function, the salience
     the network's staff give it, the mean salience members' informants give it and the mean
-    in the researchers' analysis of members, each side naming the members it counts. Each
+    in the researchers' analysis of members, each side naming the members it counts (a member
+    naming it without a rating is left out of the mean, and the bar says how many). Each
     bar's customdata is the HTML id of its evidence (`offer_evidence`)."""
     functions = comparison["functions"]
     labels = [short_label(function) for function in functions]
     network_hover = [
         f"<b>{function['name']}</b><br>The network's staff: "
         + (
-            "not coded"
+            _network_text(function)
             if function["network_salience"] is None
-            else f"{function['network_salience']} ({SALIENCE_LABELS[function['network_salience']]})"
+            else f"{function['network_salience']} ({salience_label(function['network_salience'])})"
         )
         + "<br>Click for the evidence"
         for function in functions
@@ -59,7 +69,7 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
             marker={"color": NETWORK_SIDE},
             hovertext=network_hover,
             hoverinfo="text",
-            text=["not coded" if f["network_salience"] is None else f["network_salience"] for f in functions],
+            text=[_network_text(function) for function in functions],
             textposition="outside",
             customdata=[function["network_anchor"] for function in functions],
         )
@@ -74,10 +84,19 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
             continue
         hover = []
         for function in functions:
-            named = ", ".join(f"{member['name']} {member['salience']}" for member in function[side]) or "none"
+            named = (
+                ", ".join(
+                    f"{member['name']} {'not rated' if member['salience'] is None else member['salience']}"
+                    for member in function[side]
+                )
+                or "none"
+            )
+            unrated = function.get(f"{side}_unrated", 0)
             hover.append(
-                f"<b>{function['name']}</b><br>{title}: mean {_side_text(function[f'{side}_mean'], 1)}"
-                f" over {n} ({_named(counted)}; a member not naming it counts 0)"
+                f"<b>{function['name']}</b><br>{title}: mean {_side_text(function[f'{side}_mean'], 1, unrated)}"
+                f" over {n - unrated} ({_named(counted)}; a member not naming it counts 0"
+                + (f"; {unrated} naming it without a rating left out" if unrated else "")
+                + ")"
                 f"<br>Named by: {named}<br>Click for the evidence"
             )
         traces.append(
@@ -89,7 +108,12 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
                 marker={"color": colour},
                 hovertext=hover,
                 hoverinfo="text",
-                text=[_side_text(function[f"{side}_mean"], function[f"{side}_mentioning"]) for function in functions],
+                text=[
+                    _side_text(
+                        function[f"{side}_mean"], function[f"{side}_mentioning"], function.get(f"{side}_unrated", 0)
+                    )
+                    for function in functions
+                ],
                 textposition="outside",
                 customdata=[function[f"{side}_anchor"] for function in functions],
             )
@@ -186,7 +210,7 @@ def engagement_figure(rows: list[dict]) -> go.Figure:
 def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
     """Two cities side by side (a `matrix_grid` of their codings): per code, one bar per
     city x network, coloured and ordered by the city's place in `slugs`; `customdata`
-    holds the evidence anchor."""
+    holds the evidence anchor. A cell coded but not rated has no bar, only its mark."""
     labels = [short_label(column) for column in grid["codes"]]
     order = {slug: index for index, slug in enumerate(slugs)}
     traces = []
@@ -198,7 +222,7 @@ def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
                 name=name,
                 y=labels,
                 x=[cell["cell"]["salience"] if cell["cell"] else None for cell in row["cells"]],
-                text=[cell["cell"]["salience"] if cell["cell"] else None for cell in row["cells"]],
+                text=[_pair_text(cell["cell"]) for cell in row["cells"]],
                 textposition="outside",
                 cliponaxis=False,
                 orientation="h",
@@ -207,7 +231,7 @@ def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
                 hovertext=[
                     f"<b>{name}</b> × {cell['name']}<br>"
                     + (
-                        f"Salience {cell['cell']['salience']}: {SALIENCE_LABELS[cell['cell']['salience']]}<br>"
+                        _pair_hover(cell["cell"]["salience"]) + "<br>"
                         f"Outcome: {OUTCOME_WORDS.get(cell['cell']['outcome'], '?')} · click to read"
                         if cell["cell"]
                         else "not coded"
@@ -228,6 +252,16 @@ def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
         )
     )
     return with_salience_axis(figure)
+
+
+def _pair_text(cell: dict | None) -> int | str | None:
+    if cell is None:
+        return None
+    return UNRATED_MARK if cell["salience"] is None else cell["salience"]
+
+
+def _pair_hover(salience: int | None) -> str:
+    return UNRATED_LABEL.capitalize() if salience is None else f"Salience {salience}: {salience_label(salience)}"
 
 
 def logics_figure(rows: list[dict]) -> go.Figure:
@@ -282,7 +316,12 @@ def logics_figure(rows: list[dict]) -> go.Figure:
                     f"(functions {rows[i]['functions']}, consequences "
                     f"{'not coded' if rows[i]['consequences'] is None else rows[i]['consequences']})<br>"
                     f"Legitimacy weight {rows[i]['legitimacy']}<br>"
-                    f"Evidence: {rows[i]['evidence_count']} items · click for the quotes"
+                    + (
+                        f"{rows[i]['unrated']} coded, not rated: left out of the weights<br>"
+                        if rows[i].get("unrated")
+                        else ""
+                    )
+                    + f"Evidence: {rows[i]['evidence_count']} items · click for the quotes"
                     for i in indexes
                 ],
                 hoverinfo="text",

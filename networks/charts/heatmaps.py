@@ -10,12 +10,18 @@ from networks.charts.style import MUTED
 from networks.charts.style import OUTCOME_MARKS
 from networks.charts.style import OUTCOME_WORDS
 from networks.charts.style import SALIENCE_COLOURS
+from networks.charts.style import UNRATED_COLOUR
+from networks.charts.style import UNRATED_LINE
 from networks.charts.style import base_layout
 from networks.charts.style import code_tick
-from networks.salience import SALIENCE_LABELS
+from networks.salience import UNRATED_LABEL
+from networks.salience import UNRATED_MARK
+from networks.salience import salience_label
 
 RULE_LABEL = "← network functions │ logics of participation →"
 RULE_LABEL_NARROW = "↑ above the line: functions<br>↓ below it: logics"
+# Where an unrated cell sits on the colour scale: below 0, in a band of its own.
+UNRATED_Z = -1
 
 
 def definition_hover(column: dict, width: int = 60) -> str:
@@ -34,8 +40,12 @@ def _salience_heatmap(
     optionally with "mark": "agreed" or "disputed" (see AGREEMENT_LINES).
 
     Rows are the `row_labels` and columns the codes; `narrow` turns it a quarter (codes
-    down the side), which reads better on a phone. An uncoded cell is a dotted outline."""
-    z = [[cell["salience"] if cell else None for cell in row] for row in cells]
+    down the side), which reads better on a phone. An uncoded cell is a dotted outline; a
+    cell coded but not rated (salience None) is white in a solid outline, at UNRATED_Z."""
+    z = [
+        [(UNRATED_Z if cell["salience"] is None else cell["salience"]) if cell else None for cell in row]
+        for row in cells
+    ]
     text = [[cell["text"] if cell else "" for cell in row] for row in cells]
     hover = [
         [
@@ -47,8 +57,8 @@ def _salience_heatmap(
     targets = [[cell["target"] if cell else "" for cell in row] for row in cells]
     marks = [[cell.get("mark") if cell else None for cell in row] for row in cells]
     steps = []
-    for salience, colour in enumerate(SALIENCE_COLOURS):
-        steps += [[salience / 4, colour], [(salience + 1) / 4, colour]]
+    for band, colour in enumerate([UNRATED_COLOUR, *SALIENCE_COLOURS]):
+        steps += [[band / 5, colour], [(band + 1) / 5, colour]]
     code_ticks = [code_tick(column) for column in columns]
     n_functions = sum(column["kind"] == "function" for column in columns)
     if narrow:
@@ -70,7 +80,7 @@ def _salience_heatmap(
             hoverinfo="text",
             customdata=targets,
             colorscale=steps,
-            zmin=-0.5,
+            zmin=UNRATED_Z - 0.5,
             zmax=3.5,
             showscale=False,
             xgap=4,
@@ -81,7 +91,7 @@ def _salience_heatmap(
     shapes = []
     for y, line in enumerate(z):
         for x, value in enumerate(line):
-            if value is None:
+            if value is None or value == UNRATED_Z:
                 shapes.append(
                     {
                         "type": "rect",
@@ -89,8 +99,11 @@ def _salience_heatmap(
                         "x1": x + 0.42,
                         "y0": y - 0.38,
                         "y1": y + 0.38,
-                        "line": {"color": "#b8c0cc", "width": 1, "dash": "dot"},
-                        "layer": "below",
+                        **(
+                            {"line": {"color": "#b8c0cc", "width": 1, "dash": "dot"}, "layer": "below"}
+                            if value is None
+                            else {"line": UNRATED_LINE, "name": "unrated"}
+                        ),
                     }
                 )
     for y, line in enumerate(marks):
@@ -164,6 +177,12 @@ def _salience_heatmap(
     return figure
 
 
+def _salience_hover(salience: int | None) -> str:
+    if salience is None:
+        return UNRATED_LABEL.capitalize() + " (no salience given)"
+    return f"Salience {salience}: {salience_label(salience)}"
+
+
 def _definition_line(column: dict) -> str:
     hover = definition_hover(column)
     return "<br>" + hover.removesuffix("<br>") if hover else ""
@@ -200,14 +219,16 @@ def comparison_figure(grid: dict, narrow: bool = False) -> go.Figure:
             n = coded["evidence_count"]
             agreement = coded.get("agreement") or {}
             mark = agreement.get("status") if agreement.get("status") in AGREEMENT_LINES else None
+            shown = UNRATED_MARK if salience is None else salience
             line.append(
                 {
                     "salience": salience,
-                    "text": f"{salience}{OUTCOME_MARKS.get(coded['outcome'], '')}{AGREEMENT_TEXT.get(mark, '')}",
+                    "text": f"{shown}{OUTCOME_MARKS.get(coded['outcome'], '')}{AGREEMENT_TEXT.get(mark, '')}",
                     "hover": (
                         f"<b>{row['label']}</b> × {cell['name']}<br>"
                         + definition_hover(cell)
-                        + f"Salience {salience}: {SALIENCE_LABELS[salience]}<br>"
+                        + _salience_hover(salience)
+                        + "<br>"
                         f"Outcome: {OUTCOME_WORDS.get(coded['outcome'], coded['outcome'])}<br>"
                         + (_agreement_hover(agreement) if mark else "")
                         + f"Evidence: {n} item{'s' if n != 1 else ''} · click to read"
@@ -229,17 +250,18 @@ def portfolio_figure(grid: dict, narrow: bool = False) -> go.Figure:
         line = []
         for cell in row["cells"]:
             salience = cell["salience"]
-            if salience is None:
+            if not cell.get("coded", salience is not None):
                 line.append(None)
                 continue
             line.append(
                 {
                     "salience": salience,
-                    "text": str(salience),
+                    "text": UNRATED_MARK if salience is None else str(salience),
                     "hover": (
                         f"<b>{row['network']['name']}</b> × {cell['name']}<br>"
                         + definition_hover(cell)
-                        + f"Salience {salience}: {SALIENCE_LABELS[salience]} · click to read the evidence"
+                        + _salience_hover(salience)
+                        + " · click to read the evidence"
                     ),
                     "target": cell["anchor"],
                 }

@@ -15,6 +15,10 @@ NETWORK_SIDE = "#c2571a"
 LOGIC_INK = "#a0521d"
 # Salience 0..3, the same four colours as the salience badges in citynet.css.
 SALIENCE_COLOURS = ["#eef1f5", "#cfe0f3", "#7fb0e0", "#1f5fa8"]
+# Coded but not rated: white with a solid grey outline, apart from 0 (pale grey) and from
+# an uncoded cell (a dotted outline), as `.salience.unrated` in citynet.css.
+UNRATED_COLOUR = "#ffffff"
+UNRATED_LINE = {"color": "#8a94a6", "width": 1.5, "dash": "solid"}
 OUTCOME_MARKS = {"met": "✓", "mixed": "±", "unmet": "✗", "unknown": "?", "": ""}
 OUTCOME_WORDS = {
     "met": "met",

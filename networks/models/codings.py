@@ -23,6 +23,7 @@ from cities.models import City
 from citynet.constraints import one_of
 from networks.models.sources import Source
 from networks.salience import SALIENCE_LABELS
+from networks.salience import UNRATED_LABEL
 from networks.visibility import Reader
 from networks.visibility import can_see_restricted
 
@@ -273,8 +274,11 @@ class Coding(models.Model):
     network = models.ForeignKey("networks.Network", on_delete=models.PROTECT, related_name="codings")
     code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="codings")
     salience = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(3)],
-        help_text="3 central, 2 important, 1 minor, 0 explicitly not important.",
+        help_text="3 central, 2 important, 1 minor, 0 explicitly not important; "
+        "empty when the code applies but nobody rated how strongly.",
     )
     outcome = models.CharField(
         max_length=10,
@@ -294,9 +298,10 @@ class Coding(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(salience__gte=0) & Q(salience__lte=3),
+                condition=Q(salience__isnull=True) | (Q(salience__gte=0) & Q(salience__lte=3)),
                 name="networks_coding_salience_range",
-                violation_error_message="Salience runs from 0 (explicitly not important) to 3 (central).",
+                violation_error_message="Salience runs from 0 (explicitly not important) to 3 (central), "
+                "or is empty (not rated).",
             ),
             one_of(
                 "outcome",
@@ -332,11 +337,12 @@ class Coding(models.Model):
 
     def __str__(self) -> str:
         who = self.city.name if self.city_id else "(network as a whole)"
-        return f"{who} × {self.network} × {self.code.code}: {self.salience}"
+        salience = "not rated" if self.salience is None else self.salience
+        return f"{who} × {self.network} × {self.code.code}: {salience}"
 
     @property
     def salience_label(self) -> str:
-        return SALIENCE_LABELS.get(self.salience, "")
+        return UNRATED_LABEL if self.salience is None else SALIENCE_LABELS.get(self.salience, "")
 
 
 class EvidenceQuerySet(models.QuerySet):

@@ -3,7 +3,8 @@ agreement mark of a comparison-matrix cell. Pure functions over plain rows (no q
 
 The input is a list of coding rows, dicts shaped like `coding_rows()` returns:
 {"id", "city" (slug, or None for the network as a whole), "city_name", "network" (slug),
-"code", "coder" (name), "salience" (0-3), "outcome", "perspective", "note", "evidence"}.
+"code", "coder" (name), "salience" (0-3, or None: coded, not rated), "outcome", "perspective",
+"note", "evidence"}.
 
 Definitions used throughout (they are what the numbers mean, so the pages should link here):
 
@@ -14,16 +15,18 @@ Definitions used throughout (they are what the numbers mean, so the pages should
   about agreement, so that coder's value there is missing, not "not applied".
 - A coder's *value* in a unit is their coding of that code in that case. A coder may code
   one cell from several perspectives; the cell then counts with the coder's highest
-  salience (the latest coding on a tie), the rule the comparison matrix uses to summarise a
-  cell, so agreement is measured on what the matrix shows.
+  salience (a rated coding over an unrated one, the latest on a tie), the rule the comparison
+  matrix uses to summarise a cell, so agreement is measured on what the matrix shows.
 - *Presence*: whether a coder who coded the case applied the code there (any coding, even
-  salience 0 "explicitly not important", is applied). Nominal, two categories.
-- *Salience*: the 0-3 category, compared only where both (all) coders applied the code;
-  elsewhere it is missing. Cohen's kappa treats the four categories as nominal (any
+  salience 0 "explicitly not important" or one not rated, is applied). Nominal, two categories.
+- *Salience*: the 0-3 category, compared only where both (all) coders applied the code and
+  rated it; elsewhere it is missing. A coding with no salience is never read as 0: its unit
+  is left out of the salience figures (for that coder), and `salience_left_out` counts such
+  units. Cohen's kappa treats the four categories as nominal (any
   difference is a full disagreement); Krippendorff's alpha uses the ordinal metric, so
   "central" against "important" weighs less than "central" against "minor".
 - *Agreed* cell: every coder who coded the case applied the code, with the same salience
-  category and the same outcome. No tolerance: 2 against 3 is the distinction between
+  category (or every one of them unrated) and the same outcome. No tolerance: 2 against 3 is the distinction between
   "important" and "central" that the matrix exists to show, so it counts as disputed.
 
 Cohen's kappa is defined for two coders; with more, `agreement_summary` gives it for each
@@ -40,6 +43,8 @@ from collections.abc import Sequence
 from itertools import combinations
 
 from networks.salience import SALIENCE_LABELS
+from networks.salience import salience_label
+from networks.salience import salience_rank
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
@@ -201,8 +206,9 @@ def coding_rows(codings: Iterable) -> list[dict]:
 
 
 def _leading(rows: list[dict]) -> dict:
-    """The coding that stands for one coder in one cell: highest salience, then latest."""
-    return max(rows, key=lambda row: (row["salience"], row.get("coded_at") or "", row.get("id") or 0))
+    """The coding that stands for one coder in one cell: highest salience (a rated one over
+    an unrated one), then latest."""
+    return max(rows, key=lambda row: (salience_rank(row["salience"]), row.get("coded_at") or "", row.get("id") or 0))
 
 
 def coder_values(rows: Iterable[dict]) -> dict:
@@ -225,7 +231,7 @@ def _case_key(case: tuple) -> tuple:
 def reliability_table(rows: Iterable[dict], *, value: str = "salience", codes: Sequence[str] | None = None) -> dict:
     """The units x coders table of the cases coded by two or more coders.
 
-    `value` is "salience" (the 0-3 category where the coder applied the code, else None)
+    `value` is "salience" (the 0-3 category where the coder applied and rated the code, else None)
     or "presence" (True/False for whether the coder applied it; None if the coder did not
     code the case). `codes` fixes the columns of the codebook to look at, in order; by
     default the codes that occur, sorted. Returns {"coders": [names], "units": [{"city",
@@ -267,6 +273,15 @@ def _pair_values(table: dict, first: int, second: int) -> list[tuple]:
     return [(row[first], row[second]) for row in table["values"] if row[first] is not None and row[second] is not None]
 
 
+def _left_out(presence: dict, salience: dict, coders: Sequence[int]) -> int:
+    """Units where one of `coders` (positions) applied the code without rating it."""
+    return sum(
+        any(applied[coder] is True and rated[coder] is None for coder in coders)
+        for applied, rated in zip(presence["values"], salience["values"], strict=True)
+        if sum(applied[coder] is not None for coder in coders) >= 2
+    )
+
+
 def _figures(presence: dict, salience: dict) -> dict:
     """Alpha and, per pair of coders, kappa and raw agreement for one slice of units."""
     coders = presence["coders"]
@@ -276,6 +291,7 @@ def _figures(presence: dict, salience: dict) -> dict:
         salience_pairs = _pair_values(salience, first, second)
         if not presence_pairs:
             continue
+        left_out = _left_out(presence, salience, (first, second))
         pairs.append(
             {
                 "coders": [coders[first], coders[second]],
@@ -283,6 +299,7 @@ def _figures(presence: dict, salience: dict) -> dict:
                 "presence_agreement": percent_agreement(presence_pairs),
                 "presence_kappa": cohen_kappa(presence_pairs),
                 "salience_units": len(salience_pairs),
+                "salience_left_out": left_out,
                 "salience_agreement": percent_agreement(salience_pairs),
                 "salience_kappa": cohen_kappa(salience_pairs, categories=sorted(SALIENCE_LABELS)),
             }
@@ -290,6 +307,7 @@ def _figures(presence: dict, salience: dict) -> dict:
     only_pair = pairs[0] if len(pairs) == 1 else None
     return {
         "units": sum(1 for row in presence["values"] if sum(value is not None for value in row) >= 2),
+        "salience_left_out": _left_out(presence, salience, range(len(coders))),
         "presence_alpha": krippendorff_alpha(_transpose(presence["values"]), level="nominal"),
         "salience_alpha": krippendorff_alpha(
             _transpose(salience["values"]), level="ordinal", categories=sorted(SALIENCE_LABELS)
@@ -315,10 +333,12 @@ def agreement_summary(rows: Iterable[dict], *, codes: Sequence[str] | None = Non
 
     Returns {"coders": [names], "cases": n cases coded by two or more coders, "overall":
     figures, "codes": [{"code", **figures}], "disagreements": disagreements(rows)}, where
-    figures are {"units", "presence_alpha" (nominal), "salience_alpha" (ordinal),
-    "presence_kappa", "salience_kappa" (None unless exactly one pair of coders), "pairs":
-    [{"coders": [a, b], "units", "presence_agreement", "presence_kappa", "salience_units",
-    "salience_agreement", "salience_kappa"}]}. Statistics are None where undefined.
+    figures are {"units", "salience_left_out" (units with an applied coding not rated: out of
+    the salience figures, still in the presence ones), "presence_alpha" (nominal),
+    "salience_alpha" (ordinal), "presence_kappa", "salience_kappa" (None unless exactly one
+    pair of coders), "pairs": [{"coders": [a, b], "units", "presence_agreement",
+    "presence_kappa", "salience_units" (both rated), "salience_left_out", "salience_agreement",
+    "salience_kappa"}]}. Statistics are None where undefined.
     """
     rows = list(rows)
     presence = reliability_table(rows, value="presence", codes=codes)
@@ -345,7 +365,7 @@ def _side(coder: str, row: dict | None) -> dict:
         "applied": True,
         "id": row.get("id"),
         "salience": row["salience"],
-        "salience_label": SALIENCE_LABELS.get(row["salience"], ""),
+        "salience_label": salience_label(row["salience"]),
         "outcome": row.get("outcome", ""),
         "perspective": row.get("perspective", ""),
         "note": row.get("note", ""),
@@ -368,7 +388,8 @@ def disagreements(rows: Iterable[dict], *, codes: Sequence[str] | None = None) -
     """Every unit where the coders of a case differ, with their codings side by side.
 
     Returns [{"city", "city_name", "network", "code", "kind" ("presence": applied by some
-    coders only; "salience"; or "outcome": same salience, different outcome), "sides":
+    coders only; "salience" (rated differently, or rated by some and not by others); or
+    "outcome": same salience, different outcome), "sides":
     [{"coder", "applied", and where applied "id", "salience", "salience_label", "outcome",
     "perspective", "note", "evidence"}] one per coder of the case, by name}], by network,
     city and code (in `codes` order when given).
@@ -413,7 +434,7 @@ def classify_cell(codings: Sequence[dict], *, case_coders: Iterable[str] = ()) -
     the cell's city x network, so one who left this code out counts as a dissent. Returns
     {"status": "single" | "agreed" | "disputed", "coders": n, "values": [{"coder",
     "applied", "salience", "salience_label", "outcome"}] by coder, "salience_range": [low,
-    high] or None, "summary": one line for the hover}.
+    high] of the rated values or None, "summary": one line for the hover}.
     """
     by_coder: dict[str, list[dict]] = defaultdict(list)
     for coding in codings:
@@ -428,11 +449,11 @@ def classify_cell(codings: Sequence[dict], *, case_coders: Iterable[str] = ()) -
                 "coder": coder,
                 "applied": row is not None,
                 "salience": row["salience"] if row else None,
-                "salience_label": SALIENCE_LABELS.get(row["salience"], "") if row else "",
+                "salience_label": salience_label(row["salience"]) if row else "",
                 "outcome": row.get("outcome", "") if row else "",
             }
         )
-    saliences = [value["salience"] for value in values if value["applied"]]
+    saliences = [value["salience"] for value in values if value["applied"] and value["salience"] is not None]
     salience_range = [min(saliences), max(saliences)] if saliences else None
     if len(everyone) < 2:
         status = "single"

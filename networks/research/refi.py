@@ -357,8 +357,9 @@ def _when(value: datetime.datetime | None) -> str | None:
 def _coding_summary(coding: Coding) -> str:
     outcome = f", outcome {coding.get_outcome_display().lower()}" if coding.outcome else ""
     note = f" Note: {coding.note.strip()}" if coding.note.strip() else ""
+    salience = "not rated" if coding.salience is None else f"{coding.salience} ({coding.salience_label})"
     return (
-        f"{coding.code.name}: salience {coding.salience} ({coding.salience_label}){outcome}; "
+        f"{coding.code.name}: salience {salience}{outcome}; "
         f"perspective: {coding.get_perspective_display().lower()}; coded by {coding.coder.name}.{note}"
     )
 

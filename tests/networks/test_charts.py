@@ -68,7 +68,8 @@ def test_comparison_figure_colours_each_cell_by_salience_and_marks_the_outcome()
     assert heatmap.type == "heatmap"
     assert [list(row) for row in heatmap.z] == [[1, 3, None], [3, 3, 2]]
     assert heatmap.text[0][0] == "1?" and heatmap.text[1][0] == "3✓" and heatmap.text[0][1] == "3±"
-    assert (heatmap.zmin, heatmap.zmax) == (-0.5, 3.5)
+    # One band below 0 holds the cells coded but not rated (UNRATED_Z).
+    assert (heatmap.zmin, heatmap.zmax) == (-1.5, 3.5)
 
 
 def test_comparison_figure_hover_tells_outcome_and_evidence_count():
@@ -114,14 +115,20 @@ def test_matrix_contrasts_name_where_two_cities_differ_most():
     contrasts = aggregates.matrix_contrasts(oslo_and_copenhagen())
     assert [contrast["code"] for contrast in contrasts] == ["representation", "appropriateness"]
     assert contrasts[0]["spread"] == 2
-    assert contrasts[0]["values"] == [{"label": "Oslo", "salience": 3}, {"label": "Copenhagen", "salience": 1}]
+    assert contrasts[0]["values"] == [
+        {"label": "Oslo", "coded": True, "salience": 3},
+        {"label": "Copenhagen", "coded": True, "salience": 1},
+    ]
 
 
 def test_matrix_contrasts_count_a_code_only_one_city_has_without_calling_it_zero():
     contrasts = aggregates.matrix_contrasts(oslo_and_copenhagen())
     appropriateness = next(contrast for contrast in contrasts if contrast["code"] == "appropriateness")
     assert appropriateness["not_coded_for_some"] and appropriateness["spread"] == 2
-    assert appropriateness["values"] == [{"label": "Oslo", "salience": 2}, {"label": "Copenhagen", "salience": None}]
+    assert appropriateness["values"] == [
+        {"label": "Oslo", "coded": True, "salience": 2},
+        {"label": "Copenhagen", "coded": False, "salience": None},
+    ]
 
 
 def test_comparison_figure_labels_the_line_between_functions_and_logics():

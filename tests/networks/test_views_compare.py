@@ -98,8 +98,8 @@ def test_comparison_counts_a_function_only_one_city_has_as_a_difference(client, 
     response = client.get(reverse("networks:compare"), COMPARE)
     contrasts = {contrast["code"]: contrast for contrast in response.context["contrasts"]}
     assert contrasts["promotion"]["values"] == [
-        {"label": "Copenhagen", "salience": 3},
-        {"label": "Oslo", "salience": None},
+        {"label": "Copenhagen", "coded": True, "salience": 3},
+        {"label": "Oslo", "coded": False, "salience": None},
     ]
     section = response.content.decode().split('id="contrasts"')[1].split("</section>")[0]
     assert "Promotion</a>: Copenhagen" in section and 'Oslo <span class="not-coded">not coded</span>' in section

@@ -247,7 +247,9 @@ class QuoteSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="coding.code.code")
     code_name = serializers.CharField(source="coding.code.name")
     code_kind = serializers.ChoiceField(source="coding.code.kind", choices=Code.Kind.choices)
-    salience = serializers.IntegerField(source="coding.salience", help_text="0-3, of the coding.")
+    salience = serializers.IntegerField(
+        source="coding.salience", allow_null=True, help_text="0-3, of the coding; null: coded, not rated."
+    )
     outcome = serializers.ChoiceField(source="coding.outcome", choices=[("", ""), *Coding.Outcome.choices])
     perspective = serializers.ChoiceField(source="coding.perspective", choices=Coding.Perspective.choices)
     coder = serializers.CharField(source="coding.coder.name")

@@ -17,6 +17,8 @@ from networks.research.qdpx_import.mapping import NEW
 from networks.research.qdpx_import.mapping import SKIP
 from networks.research.qdpx_import.reading import normal_guid
 
+UNSET = "unset"
+
 
 class Command(BaseCommand):
     help = (
@@ -51,7 +53,10 @@ class Command(BaseCommand):
         parser.add_argument("--kind", choices=Evidence.Kind.values)
         parser.add_argument("--perspective", help="city, network or researcher (default: from the case)")
         parser.add_argument(
-            "--unrated-salience", choices=[SKIP, "0", "1", "2", "3"], help="for codings the project gives no salience"
+            "--unrated-salience",
+            choices=[UNSET, SKIP, "0", "1", "2", "3"],
+            help=f"for codings the project gives no salience: {UNSET} (the default: imported not rated), "
+            f"{SKIP} (left out) or a salience to record them with",
         )
 
     def handle(self, *args, **options):
@@ -78,7 +83,7 @@ class Command(BaseCommand):
             ("unrated_salience", "unrated_salience"),
         ]:
             if options[option]:
-                setattr(choices, name, options[option])
+                setattr(choices, name, "" if options[option] == UNSET else options[option])
         for given, target in [(options["cell"], choices.cells), (options["code"], choices.codes)]:
             for pair in given:
                 key, _equals, value = pair.partition("=")
@@ -131,3 +136,5 @@ class Command(BaseCommand):
             write(f"Not carried ({item['what']}): {item['source']} {item['selection']} {', '.join(item['codes'])}")
         for item in plan.left_out:
             write(f"Left out: {item['why']} {item['source']}".rstrip())
+        if plan.unrated:
+            write(f"Not rated: {plan.unrated} codings have no salience in the project and come in with none.")

@@ -23,8 +23,9 @@ Matching, in order:
   a variable or the name gives); doubtful ones are the editor's to choose; none is made.
 - salience, outcome and perspective: Citynet's own Descriptions, notes or descriptions
   saying "salience: 2" or "salience: central", "outcome: met", and case or source variables
-  named "<code> salience" / "<code> outcome"; a coding with no salience anywhere is left
-  out unless the editor gives one for the import (and the note says so).
+  named "<code> salience" / "<code> outcome"; a coding with no salience anywhere comes in
+  not rated (salience left empty, never guessed) unless the editor chooses to leave such
+  codings out or to give them one salience for the import (and the note says so).
 """
 
 import datetime
@@ -61,13 +62,14 @@ SOURCE_KINDS = {value: value for value in Source.Kind.values} | {
 }
 # What Citynet writes in a selection's Description (refi._selection_element).
 CITYNET_SELECTION = re.compile(
-    r"^(?P<case>.*?) — (?P<code>.*?): salience (?P<salience>[0-3]) \([^)]*\)(?:, outcome (?P<outcome>\w+))?; "
+    r"^(?P<case>.*?) — (?P<code>.*?): salience (?:(?P<salience>[0-3]) \([^)]*\)|not rated)"
+    r"(?:, outcome (?P<outcome>\w+))?; "
     r"perspective: (?P<perspective>[^;]+); coded by (?P<coder>.*?)\.(?: Note: (?P<note>.*?))? "
     r"Evidence: (?P<kind>quote|paraphrase), .*\.$",
     re.DOTALL,
 )
 CITYNET_CASE_LINE = re.compile(
-    r"^(?P<code>.*?): salience (?P<salience>[0-3]) \([^)]*\)(?:, outcome (?P<outcome>\w+))?; "
+    r"^(?P<code>.*?): salience (?:(?P<salience>[0-3]) \([^)]*\)|not rated)(?:, outcome (?P<outcome>\w+))?; "
     r"perspective: (?P<perspective>[^;]+); coded by (?P<coder>.*?)\.(?: Note: (?P<note>.*))?$"
 )
 CITYNET_HEADING = re.compile(r"\n\[(?P<locator>[^\]\n]*)\] (?P<kind>Quote|Paraphrase)\n$")
@@ -93,7 +95,7 @@ class Choices:
     visibility: str = "default"  # default (interviews restricted, else public), public or restricted
     kind: str = Evidence.Kind.QUOTE
     perspective: str = "default"  # default (city cases: city; the network as a whole: network) or a value
-    unrated_salience: str = ""  # "" (not decided), SKIP or "0".."3"
+    unrated_salience: str = ""  # "" (import them not rated), SKIP or "0".."3"
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -139,6 +141,11 @@ class Plan:
     left_out: list[dict]  # selections not imported, and why
     problems: list[str]
     existing_sources: dict[str, Source] = field(default_factory=dict)  # existing_sources()
+
+    @property
+    def unrated(self) -> int:
+        """How many of the codings come in not rated (no salience in the project)."""
+        return sum(item.salience is None for item in self.codings)
 
 
 def network_named(name: str) -> Network | None:
@@ -504,18 +511,12 @@ def propose(project: Project, choices: Choices) -> Plan:
                 _add(planned, cells[key], codes.get(target), code_path, coder, values, choices, only_new=True)
     if no_coder:
         problems.append(f"{no_coder} codings name no user: choose the coder they are by.")
-    unrated = [item for item in planned.values() if item.salience is None]
-    if unrated and choices.unrated_salience not in (SKIP, "0", "1", "2", "3"):
-        problems.append(
-            f"{len(unrated)} codings have no salience in the project (no note, description or variable gives "
-            "one): leave them out, or give the salience they are all to be recorded with."
-        )
     codings = []
     for item in planned.values():
-        if item.salience is None:
-            if choices.unrated_salience == SKIP or not choices.unrated_salience.isdigit():
-                left_out.append({"selection": "", "source": "", "why": f"{_describe(item)}: no salience"})
-                continue
+        if item.salience is None and choices.unrated_salience == SKIP:
+            left_out.append({"selection": "", "source": "", "why": f"{_describe(item)}: no salience"})
+            continue
+        if item.salience is None and choices.unrated_salience in ("0", "1", "2", "3"):
             item.salience = int(choices.unrated_salience)
             item.salience_from = "your choice for the import"
             item.note = (item.note + "\n" if item.note else "") + (

@@ -260,7 +260,13 @@ def release_tables() -> list[Table]:
                 _id("city_id", "id of the place in cities; empty for the network as a whole."),
                 _id("network_id", "id of the network in networks."),
                 _id("code_id", "id of the code in codes."),
-                col("salience", "integer", "How strongly the informants stress it, 0-3.", minimum=0, maximum=3),
+                col(
+                    "salience",
+                    "integer",
+                    "How strongly the informants stress it, 0-3; empty where the code applies but was not rated.",
+                    minimum=0,
+                    maximum=3,
+                ),
                 col(
                     "outcome",
                     "string",

@@ -173,6 +173,21 @@ def test_citynet_export_imported_into_an_empty_citynet_gives_the_same_codings_ev
     assert Coding.objects.get(city__slug="oslo").coded_at == WHEN
 
 
+def test_codings_not_rated_come_back_not_rated_from_a_citynet_export(tmp_path, coded):
+    # One with evidence (written in its selections' Descriptions), one of the network as a whole
+    # without any (written in its case's Description).
+    Coding.objects.filter(city__slug="kobenhavn").update(salience=None)
+    Coding.objects.filter(city=None).update(salience=None)
+    before, archive = snapshot(), citynet_export()
+    empty_citynet()
+
+    output = run(tmp_path, archive)
+
+    assert snapshot() == before
+    assert sorted(Coding.objects.values_list("salience", flat=True), key=str) == [3, None, None]
+    assert "Not rated: 2 codings" in output
+
+
 def test_importing_the_same_file_twice_changes_nothing(tmp_path, coded):
     archive = citynet_export()
     empty_citynet()

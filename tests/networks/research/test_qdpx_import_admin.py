@@ -43,7 +43,7 @@ def places():
     return {"knowledge": CodeFactory(code="knowledge", name="Knowledge sharing")}
 
 
-def archive(case_name: str = "Oslo") -> bytes:
+def archive(case_name: str = "Oslo", description: str = "Salience: important") -> bytes:
     text = "Interview 4. The officer: we learn from the others every month."
     start, end = span(text, "we learn from the others every month.")
     code, source = new_guid("adm/code"), new_guid("adm/source")
@@ -66,7 +66,7 @@ def archive(case_name: str = "Oslo") -> bytes:
                             "end": end,
                             "user": USER.lower(),
                             "codes": [code],
-                            "description": "Salience: important",
+                            "description": description,
                         }
                     ],
                 }
@@ -103,6 +103,17 @@ def test_confirm_imports_the_project_and_remembers_the_mapping(staff_client, pla
     assert item.text == "we learn from the others every month." and item.visibility == "restricted"
     assert ProjectImportMapping.objects.get().project_name == "Admin study"
     assert coding.history.first().history_user is not None
+
+
+def test_a_coding_the_project_does_not_rate_comes_in_unrated_and_the_preview_says_so(staff_client, places):
+    response = upload(staff_client, archive(description=""))
+
+    html = response.content.decode()
+    assert "1 coding comes in not rated" in html and 'value="confirm"' in html
+    assert '<option value="" selected>import them not rated (salience left empty)</option>' in html
+    staff_client.post(URL, {"token": response.context["token"], "file_name": "study.qdpx", "action": "confirm"})
+    coding = Coding.objects.get()
+    assert coding.salience is None and "set to" not in coding.note
 
 
 def test_an_ambiguous_place_is_chosen_in_the_preview_and_remembered(staff_client, places):

@@ -247,6 +247,34 @@ def test_atlas_minimal_project_imports_with_the_editors_choices(tmp_path, places
     assert "Imported: 1 coders created, 1 codings created" in output
 
 
+def test_unrated_codings_come_in_not_rated_by_default_and_the_preview_counts_them(tmp_path, places):
+    xml, _files = atlas_project()
+    cell = f"source:{new_guid('at/source')}=kobenhavn@eurocities"
+
+    output = run(tmp_path, xml, "--cell", cell, "--coder", "Atlas coder", name="project.qde")
+
+    assert "Not rated: 1 codings have no salience in the project and come in with none." in output
+    coding = Coding.objects.get()
+    assert coding.salience is None and coding.note == ""
+    assert coding.evidence.get().text == "We lobby together in Brussels."
+
+
+def test_an_unrated_project_coding_never_clears_a_salience_already_coded(tmp_path, places):
+    coding = CodingFactory(
+        city=places["copenhagen"],
+        network=places["network"],
+        code=places["lobbying"],
+        coder=CoderFactory(name="Atlas coder"),
+        salience=3,
+    )
+    cell = f"source:{new_guid('at/source')}=kobenhavn@eurocities"
+
+    run(tmp_path, atlas_project()[0], "--cell", cell, "--coder", "Atlas coder", name="p.qde")
+
+    coding.refresh_from_db()
+    assert coding.salience == 3
+
+
 def test_unrated_codings_can_be_left_out_and_are_listed(tmp_path, places):
     xml, _files = atlas_project()
 
