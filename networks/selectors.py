@@ -37,7 +37,8 @@ from networks.research import agreement
 from networks.visibility import Reader
 
 CODING_NOTE = (
-    "Codings: salience (0-3) and outcome are the named coder's reading of the evidence, which "
+    "Codings: salience (0-3; empty where the code applies but was not rated) and outcome are the "
+    "named coder's reading of the evidence, which "
     "cites its source; for the study's data that coder is Citynet's seed coding, not the study's authors."
 )
 
@@ -194,7 +195,8 @@ OFFER_EVIDENCE_LIMIT = 300
 def functions_used_by_members(network: Network) -> list[dict]:
     """Member cities' function codings in `network` from both perspectives on their use (their
     informants' and the researchers' analysis), summed up by the database: rows {"slug",
-    "name", "code", "perspective", "salience" (the highest over coders)} for
+    "name", "code", "perspective", "salience" (the highest rated over coders; None where none
+    rated it)} for
     `aggregates.offer_and_use`."""
     used = Coding.objects.of_members(network).filter(
         code__kind=Code.Kind.FUNCTION,
@@ -219,11 +221,12 @@ def functions_used_by_members(network: Network) -> list[dict]:
 
 def offer_codings(network: Network, reader: Reader = None) -> list[Coding]:
     """The function codings behind the offer-and-use chart (the network's own and its members'
-    from either perspective), with evidence as `reader` may see it, highest salience first;
+    from either perspective), with evidence as `reader` may see it, highest salience first
+    (the unrated after the rated);
     at most OFFER_EVIDENCE_LIMIT."""
     codings = (
         Coding.objects.filter(network=network, code__kind=Code.Kind.FUNCTION)
         .with_evidence(reader)
-        .order_by("code__position", "-salience", "city__name", "pk")
+        .order_by("code__position", F("salience").desc(nulls_last=True), "city__name", "pk")
     )
     return list(codings[:OFFER_EVIDENCE_LIMIT])
