@@ -7,7 +7,9 @@ accents, punctuation, affixes such as 'City of', 'St.'), and GeoNames alternate 
 placed from GeoNames when one GeoNames place is clearly it; close spellings of places
 held (rapidfuzz) are only ever suggestions, and a suggestion makes the row doubtful: a
 person decides. Kind-aware: a metropolitan body or region never matches the city of the
-same name, and a row naming several municipalities is doubtful, never the first of them.
+same name, a row calling itself a city whose name is that of a body or district held is
+doubtful (lists disagree on kinds: never silently a second place), and a row naming
+several municipalities is doubtful, never the first of them.
 
 Pure of networks: rows come in as PlaceQuery, answers go out as Reconciliation.
 """
@@ -39,12 +41,14 @@ LOOKUP_CHUNK = 500
 # 'Abington, MA': a US state (or Canadian province, Australian state) after the name.
 STATE_SUFFIX = re.compile(r"^(?P<name>[^,;]+),\s*(?P<state>[A-Z]{2,3}|D\.?C\.?)$")
 GEONAMES_POPULATION_SOURCE = "GeoNames (populated place; indicative)"
+# How a doubtful row whose only doubt is its kind begins its note.
+KIND_DOUBT = "the file calls it a city"
 
 
 class Status(models.TextChoices):
     MATCHED = "matched", "matched"
     NEW_PLACED = "new_placed", "new, placed from GeoNames"
-    NEW_FROM_FILE = "new_from_file", "new, placed from the file"
+    NEW_FROM_FILE = "new_from_file", "new, coordinates from the file"
     NEW_UNPLACED = "new_unplaced", "new, without coordinates"
     DOUBTFUL = "doubtful", "doubtful: needs a decision"
     INVALID = "invalid", "invalid"
@@ -241,9 +245,14 @@ class Reconciler:
         answer = self.among(query, same_name, How.NAME)
         if answer is not None:
             return answer
-        answer = self.among(query, self.by_folded.get((fold(name), query.country), []), How.FOLDED_NAME)
+        same_folded = self.by_folded.get((fold(name), query.country), [])
+        answer = self.among(query, same_folded, How.FOLDED_NAME)
         if answer is not None:
             return answer
+        if query.kind == CityKind.CITY:
+            answer = self.held_as_another_kind(query, [*same_name, *same_folded])
+            if answer is not None:
+                return answer
         places = self.geonames_places(name, query.country)
         if query.kind in ("", CityKind.CITY):
             held = [self.by_geonames_id[place.geonameid] for place in places if place.geonameid in self.by_geonames_id]
@@ -270,6 +279,23 @@ class Reconciler:
         if len(fitting) > 1:
             return self.doubtful(fitting, f"{len(fitting)} places held fit this row ({How(how).label})")
         return None
+
+    def held_as_another_kind(self, query: PlaceQuery, namesakes: list[City]) -> Reconciliation | None:
+        """A row calling itself a city whose name and country are those of a body or district
+        held ('Greater Manchester', 'Kadikoy'): lists disagree on kinds, so a person decides
+        whether it is that place or a city of its own. Never silently a second place."""
+        held = []
+        for city in namesakes:
+            if city.kind != CityKind.CITY and all(city is not other for other in held):
+                held.append(city)
+        if not held:
+            return None
+        kinds = " or ".join(sorted({CityKind(city.kind).label.lower() for city in held}))
+        return self.doubtful(
+            held,
+            f"{KIND_DOUBT}; Citynet holds a place of this name as a {kinds}: "
+            "pick it if it is the same place, or make a new city",
+        )
 
     def doubtful(self, cities: list[City], note: str) -> Reconciliation:
         candidates = [Candidate(reason=note, city=city) for city in cities]

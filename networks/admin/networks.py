@@ -14,12 +14,14 @@ from citynet.admin import URL_FIELDS
 from citynet.admin import CitynetImportExportMixin
 from networks.admin.forms import SPELL_FIELDS
 from networks.admin.forms import MembershipInlineFormSet
-from networks.admin.forms import NetworkConfirmImportForm
-from networks.admin.forms import NetworkImportForm
 from networks.admin.forms import VersionCheckedAdmin
 from networks.dates import format_partial_date
 from networks.importing.decisions import decide_view
 from networks.importing.files import MemberListCSV
+from networks.importing.forms import MembershipConfirmImportForm
+from networks.importing.forms import MembershipImportForm
+from networks.importing.forms import confirm_initial
+from networks.importing.forms import resource_kwargs
 from networks.importing.resources import MembershipResource
 from networks.importing.resources import NetworkResource
 from networks.models import EngagementObservation
@@ -233,8 +235,9 @@ class MembershipAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHisto
     autocomplete_fields = ["city", "network", "source"]
     readonly_fields = ["created_at", "updated_at"]
     resource_classes = [MembershipResource]
-    import_form_class = NetworkImportForm
-    confirm_form_class = NetworkConfirmImportForm
+    # A file of many networks comes with its label mapping (networks.importing.labels).
+    import_form_class = MembershipImportForm
+    confirm_form_class = MembershipConfirmImportForm
     import_adds_to = [City, Source]
     # Member lists in any common encoding; doubtful places decided on the preview.
     formats = [MemberListCSV, XLSX]
@@ -265,8 +268,8 @@ class MembershipAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHisto
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None and import_form.cleaned_data.get("network"):
-            initial["network"] = import_form.cleaned_data["network"].pk
+        if import_form is not None:
+            initial.update(confirm_initial(import_form))
         return initial
 
     def get_urls(self):
@@ -278,8 +281,10 @@ class MembershipAdmin(VersionCheckedAdmin, CitynetImportExportMixin, SimpleHisto
         return [decide, *super().get_urls()]
 
     def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        return {"network": getattr(form, "cleaned_data", {}).get("network")}
+        # A label mapping may name networks Citynet lacks: only who may add networks adds them.
+        may_add_networks = request.user.has_perm("networks.add_network")
+        form_data = getattr(kwargs.get("form"), "cleaned_data", {})
+        return {**resource_kwargs(form_data), "may_add_networks": may_add_networks}
 
 
 @admin.register(SubNetwork)

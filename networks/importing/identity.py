@@ -2,13 +2,18 @@
 as files write them, places reconciled (cities.reconcile), new places placed, and one
 line a row saying what was decided, for the preview and the command line's report."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
+
+from django.db.models import Count
 
 from cities.countries import country_code
 from cities.models import City
 from cities.models import CityKind
 from cities.names import fold
+from cities.reconcile import LOOKUP_CHUNK
 from cities.reconcile import PlaceQuery
 from cities.reconcile import Reconciler
 from cities.reconcile import Reconciliation
@@ -16,6 +21,7 @@ from cities.reconcile import Status
 from cities.reconcile import place_values
 from cities.reconcile import several_places
 from citynet.importing import RowReader
+from networks.models import Membership
 
 # The columns of the identity preview and of `load_memberships --report`, in order.
 REPORT_COLUMNS = [
@@ -83,6 +89,27 @@ def new_place(place: dict, answer: Reconciliation) -> City:
     return City(**values)
 
 
+def placed_from_file(answer: Reconciliation, place: dict) -> Reconciliation:
+    """A new place GeoNames cannot place, but whose row gives its point: placed from the file."""
+    if answer.status != Status.NEW_UNPLACED or place.get("latitude") is None or place.get("longitude") is None:
+        return answer
+    note = "coordinates from the file" + (f" ({answer.note})" if answer.note else "")
+    return replace(answer, status=Status.NEW_FROM_FILE, note=note)
+
+
+def count_memberships(cities: Iterable[City]) -> None:
+    """Set `n_memberships` (membership spells held) on each place: what a doubtful row's
+    candidates show, so an editor sees which of two namesakes the lists already use."""
+    by_pk = {city.pk: city for city in cities}
+    counts = {}
+    pks = sorted(by_pk)
+    for start in range(0, len(pks), LOOKUP_CHUNK):
+        chunk = pks[start : start + LOOKUP_CHUNK]
+        counts.update(Membership.objects.filter(city__in=chunk).values_list("city").annotate(n=Count("pk")).order_by())
+    for pk, city in by_pk.items():
+        city.n_memberships = counts.get(pk, 0)
+
+
 @dataclass
 class IdentityLog:
     """What the import decided about each row's place; counts for the summary."""
@@ -99,14 +126,23 @@ class IdentityLog:
                     for part in (
                         f"GeoNames {city.geonames_id}" if city.geonames_id else "",
                         city.wikidata_id or "",
-                        f"{getattr(city, 'n_memberships', '?')} memberships",
+                        f"{city.n_memberships} membership{'s' if city.n_memberships != 1 else ''}"
+                        if hasattr(city, "n_memberships")
+                        else "",
                     )
                     if part
                 )
                 candidates.append(f"{city.name} ({city.country}, {city.kind}; {ids}) [{city.slug}]: {candidate.reason}")
             else:
                 candidates.append(f"GeoNames: {candidate.geonames.label}")
-        status = Status.INVALID if problems else (answer.status if answer else Status.INVALID)
+        # A doubtful place not yet decided stops a real import; the row stays doubtful, not invalid.
+        undecided = (
+            set(problems) == {"city"}
+            and answer is not None
+            and answer.status == Status.DOUBTFUL
+            and all(message.startswith("doubtful place") for message in problems["city"])
+        )
+        status = Status.INVALID if problems and not undecided else (answer.status if answer else Status.INVALID)
         self.rows.append(
             {
                 "row": row,
@@ -114,7 +150,7 @@ class IdentityLog:
                 "name": place.get("name", ""),
                 "country": place.get("country", ""),
                 "kind": place.get("kind", ""),
-                "identity": Status(status).label if problems or answer is None else answer.label,
+                "identity": Status(status).label if status == Status.INVALID else answer.label,
                 "status": status,
                 "place": answer.city.slug if answer and answer.city else "",
                 "geonames_id": (answer.geonames.geonameid if answer and answer.geonames else "")
@@ -142,4 +178,14 @@ def query_key_text(place: dict) -> str:
     return "|".join(PlaceQuery(place["name"], place["country"], place.get("kind_given", "")).decision_key)
 
 
-__all__ = ["Reconciler", "REPORT_COLUMNS", "IdentityLog", "read_country", "query_for", "new_place", "new_place_key"]
+__all__ = [
+    "Reconciler",
+    "REPORT_COLUMNS",
+    "IdentityLog",
+    "count_memberships",
+    "read_country",
+    "query_for",
+    "new_place",
+    "new_place_key",
+    "placed_from_file",
+]

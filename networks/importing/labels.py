@@ -114,6 +114,43 @@ def unmapped(counts: Counter, mapping: dict[str, Label]) -> list[str]:
     return sorted(label for label in counts if label not in mapping)
 
 
+LABEL_COLUMNS = ["label", "imported_as", "network", "listed_on", "rows"]
+
+
+def label_rows(counts: Counter, mapping: dict[str, Label]) -> list[dict]:
+    """Rows per label and what each becomes, for the preview, the command line and the
+    report: [{label, imported_as, network, listed_on, rows}], the most frequent first.
+    `imported_as` reads 'c40 as of 2022-12-31', 'c40 (no snapshot date)', 'nothing (not
+    a network to import)' or 'NOT IN THE MAPPING'."""
+    rows = []
+    for text, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        label = mapping.get(text)
+        if label is None:
+            imported_as = "NOT IN THE MAPPING"
+        elif not label.network:
+            imported_as = "nothing (not a network to import)"
+        elif label.listed_on:
+            imported_as = f"{label.network} as of {label.listed_on.isoformat()}"
+        else:
+            imported_as = f"{label.network} (no snapshot date)"
+        rows.append(
+            {
+                "label": text,
+                "imported_as": imported_as,
+                "network": label.network if label else "",
+                "listed_on": label.listed_on.isoformat() if label and label.listed_on else "",
+                "rows": count,
+            }
+        )
+    return rows
+
+
+def missing_networks(mapping: dict[str, Label]) -> list[str]:
+    """Slugs the mapping names that Citynet lacks (add_networks adds those with a name)."""
+    existing = set(Network.objects.values_list("slug", flat=True))
+    return sorted({label.network for label in mapping.values() if label.network and label.network not in existing})
+
+
 def add_networks(mapping: dict[str, Label]) -> list[Network]:
     """Networks the mapping names by slug and name that Citynet lacks, added (the caller's
     transaction decides whether they stay)."""

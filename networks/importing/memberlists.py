@@ -27,12 +27,10 @@ from citynet.importing import ImportFileError
 from networks.importing.files import FileReadError
 from networks.importing.files import read_csv
 from networks.importing.identity import REPORT_COLUMNS
+from networks.importing.labels import LABEL_COLUMNS
 from networks.importing.labels import MappingError
-from networks.importing.labels import add_networks
-from networks.importing.labels import expand
-from networks.importing.labels import label_counts
 from networks.importing.labels import read_mapping
-from networks.importing.labels import unmapped
+from networks.importing.resources.memberships import LabelMappingError
 from networks.importing.resources.memberships import MembershipResource
 from networks.models import Network
 
@@ -58,7 +56,7 @@ class LoadReport:
     identities: list[dict] = field(default_factory=list)
     identity_counts: dict = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
-    labels: Counter = field(default_factory=Counter)
+    labels: list[dict] = field(default_factory=list)
 
     def summary(self) -> str:
         spells = (
@@ -134,11 +132,27 @@ def read_decisions(path: Path, user: str = "command line") -> int:
     return stored
 
 
-def write_report(path: Path, rows: list[dict]) -> None:
+def write_report(path: Path, rows: list[dict], labels: list[dict] | None = None) -> Path | None:
+    """Each row's place identity to `path`; with a file of many networks, the rows per
+    label beside it (`<name>.labels.csv`, the preview's label table). Returns that path."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=REPORT_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+    if not labels:
+        return None
+    labels_path = path.with_name(f"{path.stem}.labels.csv")
+    with labels_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=LABEL_COLUMNS)
+        writer.writeheader()
+        writer.writerows(labels)
+    return labels_path
+
+
+def label_lines(rows: list[dict]) -> list[str]:
+    """The rows per label as the command line prints them."""
+    width = min(max((len(row["label"]) for row in rows), default=0), 40)
+    return [f"  {row['label']:<{width}}  {row['rows']:>7,} rows -> {row['imported_as']}" for row in rows]
 
 
 @transaction.atomic
@@ -153,12 +167,14 @@ def memberlist_load(
     mapping_path: Path | None = None,
     list_column: str | None = None,
     source: str = "",
+    on_labels=None,
 ) -> LoadReport:
     """Load one member list; raise MemberListError listing every bad row (nothing written).
 
     With `mapping_path` the file is one row a place naming many networks (`list_column`
     names the column listing them; without it every column that is not a place column
-    is a 0/1 label column). Returns a LoadReport: spells new/changed/unchanged, places
+    is a 0/1 label column); `on_labels` is called with the rows per label (labels.label_rows)
+    before anything is written. Returns a LoadReport: spells new/changed/unchanged, places
     and sources created, each row's place identity. With `dry_run` nothing is written.
     """
     network = None
@@ -170,29 +186,21 @@ def memberlist_load(
         dataset, notices = read_csv(path.read_bytes(), encoding)
     except (FileReadError, InvalidDimensions, UnicodeDecodeError) as error:
         raise MemberListError([(0, "file", f"{path.name}: {error}")]) from None
-    labels = Counter()
+    mapping = None
     if mapping_path is not None:
         try:
             mapping = read_mapping(mapping_path.read_bytes())
         except MappingError as error:
             raise MemberListError([(0, "mapping", problem) for problem in error.problems]) from None
-        labels = label_counts(dataset, list_column)
-        missing = unmapped(labels, mapping)
-        if missing:
-            raise MemberListError(
-                [(0, "mapping", f"label '{label}' ({labels[label]} rows) is not in the mapping") for label in missing]
-            )
-        if not source:
-            raise MemberListError([(0, "source", "a file of many networks needs --source (its citation)")])
-        add_networks(mapping)
-        dataset = expand(dataset, mapping, list_column=list_column, source=source)
     elif listed_on is not None and "listed_on" not in dataset.headers:
         dataset.append_col([listed_on.isoformat()] * dataset.height, header="listed_on")
     amendments = read_amendments(amendments_path)
     if amendments and network is not None:
         dataset = amend(dataset, network.slug, amendments)
 
-    resource = MembershipResource(network=network)
+    resource = MembershipResource(
+        network=network, mapping=mapping, list_column=list_column, source=source, on_labels=on_labels
+    )
     try:
         result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False, file_name=path.name)
     except ImportFileError as error:
@@ -203,10 +211,16 @@ def memberlist_load(
         identities=resource.identities.rows,
         identity_counts=resource.identities.counts(),
         notices=notices + resource.notices,
-        labels=labels,
+        labels=resource.label_rows,
     )
     if result.base_errors:
-        raise MemberListError([(1, "header", str(error.error)) for error in result.base_errors], report)
+        problems = []
+        for error in result.base_errors:
+            if isinstance(error.error, LabelMappingError):
+                problems += [(0, "mapping", problem) for problem in error.error.problems]
+            else:
+                problems.append((1, "header", str(error.error)))
+        raise MemberListError(problems, report)
     problems = [
         (number + 1, "row", f"{type(error.error).__name__}: {error.error}")
         for number, errors in result.row_errors()

@@ -5,6 +5,7 @@ import random
 import resource
 import time
 import tracemalloc
+from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -154,16 +155,25 @@ def measure_file(
     source: str,
     decide_new: bool,
     write,
+    take_held_kind: bool = False,
 ) -> None:
     """Preview then import a file of many networks through the command line's pipeline,
-    printing time, peak memory and what happened to places. The caller rolls back."""
+    printing time, peak memory and what happened to places. The caller rolls back.
+
+    With `decide_new` every doubtful place becomes a new place; with `take_held_kind` too, a
+    row whose only doubt is its kind (a city in the file, a body of that name held) is
+    decided as the place held, as an editor would."""
     from cities.models import City
     from cities.models import PlaceDecision
     from cities.names import fold
+    from cities.reconcile import KIND_DOUBT
     from cities.reconcile import PlaceQuery
+    from networks.importing.memberlists import label_lines
     from networks.importing.memberlists import memberlist_load
 
-    held = {(fold(city.name), city.country) for city in City.objects.only("name", "country")}
+    held = defaultdict(list)
+    for city in City.objects.only("name", "country", "kind", "slug"):
+        held[(fold(city.name), city.country)].append(city)
     held_count = City.objects.count()
     started = time.perf_counter()
     from django.db import transaction
@@ -173,7 +183,12 @@ def measure_file(
     try:
         with transaction.atomic():
             preview = memberlist_load(
-                path=path, mapping_path=mapping, list_column=list_column, source=source, dry_run=True
+                path=path,
+                mapping_path=mapping,
+                list_column=list_column,
+                source=source,
+                dry_run=True,
+                on_labels=lambda rows: [write(line) for line in ["rows per label:", *label_lines(rows)]],
             )
             raise Rollback
     except Rollback:
@@ -209,22 +224,41 @@ def measure_file(
             writer.writerows(values for number, values in enumerate(dataset, start=2) if number not in bad)
         write(f"importing without the {len(bad)} invalid file row(s)")
         path = copy
+    taken = 0
     for row in doubtful:
         folded, country, kind = PlaceQuery(row["name"], row["country"], "").decision_key
-        PlaceDecision.objects.update_or_create(key=folded, country=country, kind=row["kind"] or kind)
+        city = None
+        if take_held_kind and len(row["choices"]) == 1 and row["note"].startswith(KIND_DOUBT):
+            # As an editor would: 'Greater Manchester', a city in the file, is the body held.
+            city, taken = row["choices"][0], taken + 1
+        PlaceDecision.objects.update_or_create(
+            key=folded, country=country, kind=row["kind"] or kind, defaults={"city": city}
+        )
+    if doubtful:
+        write(f"doubtful rows decided: {len(doubtful) - taken} as new places, {taken} as the place held (kind)")
     started = time.perf_counter()
     report = memberlist_load(path=path, mapping_path=mapping, list_column=list_column, source=source)
     write(f"import: {time.perf_counter() - started:.1f} s, peak memory {peak_rss_mb():.0f} MB")
     write(report.summary())
     created = City.objects.order_by("pk")[held_count:]
-    new = list(created.values("name", "country", "latitude", "geonames_id"))
+    new = list(created.values("name", "country", "kind", "latitude", "geonames_id"))
     placed = sum(1 for city in new if city["latitude"] is not None)
-    duplicates = sum(1 for city in new if (fold(city["name"]), city["country"]) in held)
+    duplicates, namesakes = [], []
+    for city in new:
+        for other in held.get((fold(city["name"]), city["country"]), []):
+            # As the duplicates report counts them: a region named like its city is not one.
+            (duplicates if other.kind == city["kind"] else namesakes).append((city, other))
     write(
         f"places created: {len(new)}; with coordinates: {placed} ({100 * placed / max(len(new), 1):.1f}%); "
         f"from GeoNames: {sum(1 for city in new if city['geonames_id'])}; "
-        f"duplicates of places held (same folded name and country): {duplicates}"
+        f"duplicates of places held (same folded name, country and kind): {len(duplicates)}; "
+        f"namesakes of another kind (a region or body named like a city held): {len(namesakes)}"
     )
+    for city, other in duplicates + namesakes:
+        write(
+            f"  new {city['name']} ({city['country']}, {city['kind']}) ~ held {other.name} ({other.kind}) "
+            f"[{other.slug}]"
+        )
     for name, country in STUDY_CITIES.items():
         records = City.objects.filter(name=name, country=country)
         networks = sorted(

@@ -102,6 +102,14 @@ def test_a_pair_that_shares_a_name_is_not_listed_again_as_close():
 
 
 @pytest.mark.django_db
+def test_a_region_named_like_its_city_is_not_a_duplicate():
+    place("Colima", "MX")
+    place("Colima", "MX", slug="colima-region", kind=City.Kind.METROPOLITAN)
+
+    assert likely_duplicates() == []
+
+
+@pytest.mark.django_db
 def test_finds_close_places_far_north_where_degrees_of_longitude_are_short():
     # At 69.6° N, 8 km east is about 0.21° of longitude: two cells away.
     place("Tromsø", "NO", latitude=69.65, longitude=18.90)

@@ -103,6 +103,21 @@ def test_a_city_row_never_matches_a_region_of_its_name():
     assert reconcile("Madrid", "ES", kind=City.Kind.CITY).status != Status.MATCHED
 
 
+def test_a_city_row_named_like_a_body_held_is_doubtful_never_new():
+    body = CityFactory(name="Greater Manchester", country="GB", kind=City.Kind.METROPOLITAN)
+    answer = reconcile("Greater  manchester", "GB", kind=City.Kind.CITY)
+    assert answer.status == Status.DOUBTFUL
+    assert [candidate.city for candidate in answer.candidates] == [body]
+    assert "metropolitan or regional body" in answer.note
+
+
+def test_a_city_row_named_like_a_body_and_a_city_held_matches_the_city():
+    CityFactory(name="Colima", country="MX", kind=City.Kind.METROPOLITAN)
+    city = CityFactory(name="Colima", country="MX", kind=City.Kind.CITY, slug="colima-city")
+    answer = reconcile("Colima", "MX", kind=City.Kind.CITY)
+    assert (answer.status, answer.city) == (Status.MATCHED, city)
+
+
 def test_a_row_naming_several_municipalities_is_doubtful_not_the_first():
     CityFactory(name="Accettura", country="IT")
     answer = reconcile("Accettura, Cirigliano, Oliveto Lucano, Stigliano", "IT")

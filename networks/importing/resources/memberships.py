@@ -9,6 +9,7 @@ from django.db import transaction
 from import_export.fields import Field
 
 from cities.models import City
+from cities.reconcile import How
 from cities.reconcile import PlaceQuery
 from cities.reconcile import Reconciler
 from cities.reconcile import Status
@@ -27,10 +28,19 @@ from networks.dates import DatePrecision
 from networks.dates import partial_date_text
 from networks.dates import period_end
 from networks.importing.identity import IdentityLog
+from networks.importing.identity import count_memberships
 from networks.importing.identity import new_place
 from networks.importing.identity import new_place_key
+from networks.importing.identity import placed_from_file
 from networks.importing.identity import query_for
 from networks.importing.identity import read_country
+from networks.importing.labels import Label
+from networks.importing.labels import add_networks
+from networks.importing.labels import expand
+from networks.importing.labels import label_counts
+from networks.importing.labels import label_rows
+from networks.importing.labels import missing_networks
+from networks.importing.labels import unmapped
 from networks.importing.resources.common import SourceIndex
 from networks.importing.resources.common import read_partial_date
 from networks.models import Membership
@@ -46,6 +56,20 @@ TYPE_WORDS = {
 }
 # Headers other files use for the member list's columns.
 COLUMN_ALIASES = {"country": "country_iso2", "name": "city", "iso": "country_iso2"}
+
+
+class LabelMappingError(ImportFileError):
+    """A file of many networks that its label mapping does not cover; nothing is read."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            "; ".join(problems) + ". Add each label to the mapping (with an empty network if it is not "
+            "a network to import)."
+            if problems[0].startswith("label")
+            else "; ".join(problems)
+        )
+
 
 # --- memberships ----------------------------------------------------------------------
 
@@ -147,9 +171,25 @@ class MembershipResource(CitynetResource):
         )
         import_order = export_order = fields
 
-    def __init__(self, network: Network | None = None, **kwargs):
+    def __init__(
+        self,
+        network: Network | None = None,
+        mapping: dict[str, Label] | None = None,
+        list_column: str | None = None,
+        source: str = "",
+        on_labels=None,
+        may_add_networks: bool = True,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.chosen_network = network
+        # A file of many networks (networks.importing.labels): the editor's label mapping.
+        self.mapping = mapping
+        self.list_column = list_column or None
+        self.source = source
+        self.on_labels = on_labels
+        self.may_add_networks = may_add_networks
+        self.label_rows: list[dict] = []
         self.notices: list[str] = []
         self.identities = IdentityLog()
         self.places_created = 0
@@ -159,11 +199,53 @@ class MembershipResource(CitynetResource):
     def import_data(self, dataset, dry_run=False, **kwargs):
         # A preview shows doubtful places; only a real import refuses them.
         self.dry_run = dry_run
-        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+        result = super().import_data(dataset, dry_run=dry_run, **kwargs)
+        # Also when the file stops at a label missing from the mapping.
+        result.label_rows = self.label_rows
+        return result
 
     def before_import(self, dataset, **kwargs):
         self.notices[:0] = getattr(dataset, "notices", [])
+        if self.mapping is not None:
+            try:
+                self.expand_labels(dataset)
+            except ImportFileError:
+                dataset.wipe()
+                raise
         super().before_import(dataset, **kwargs)
+
+    def expand_labels(self, dataset) -> None:
+        """A file of many networks, in place: one row a place and network (labels.expand),
+        after counting the rows of each label (shown before anything is written) and
+        adding the networks the mapping names that Citynet lacks."""
+        counts = label_counts(dataset, self.list_column)
+        self.label_rows = label_rows(counts, self.mapping)
+        if self.on_labels is not None:
+            self.on_labels(self.label_rows)
+        if self.list_column and self.list_column not in (dataset.headers or []):
+            raise ImportFileError(f"The file has no column '{self.list_column}' (the column listing networks).")
+        missing = unmapped(counts, self.mapping)
+        if missing:
+            raise LabelMappingError(
+                [f"label '{label}' ({counts[label]} rows) is not in the mapping" for label in missing]
+            )
+        if not self.source:
+            raise LabelMappingError(["a file of many networks needs a source: the citation of the data set"])
+        lacking = missing_networks(self.mapping)
+        if lacking and not self.may_add_networks:
+            raise LabelMappingError(
+                [
+                    f"the mapping names the network '{slug}', which Citynet lacks (only who may add networks "
+                    "may import it)"
+                    for slug in lacking
+                ]
+            )
+        add_networks(self.mapping)
+        expanded = expand(dataset, self.mapping, list_column=self.list_column, source=self.source)
+        dataset.wipe()
+        dataset.headers = expanded.headers
+        for values in expanded:
+            dataset.append(values)
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
@@ -252,7 +334,7 @@ class MembershipResource(CitynetResource):
         if reader.problems or network is None:
             return parsed
         query = query_for(place, reader.has("kind") and bool(reader.text("kind")))
-        answer = self.reconciler.reconcile(query)
+        answer = placed_from_file(self.reconciler.reconcile(query), place)
         values["answer"], values["query"] = answer, query
         city = answer.city
         if answer.status == Status.DOUBTFUL and not self.dry_run:
@@ -275,8 +357,9 @@ class MembershipResource(CitynetResource):
                 values["spell"] = self.latest_spell.get((city.pk, network.pk))
                 values["confirms"] = values["spell"] is not None
         values["city"] = city
-        if city is not None and query.kind and city.kind != query.kind:
+        if city is not None and query.kind and city.kind != query.kind and answer.how != How.DECISION:
             # The same record (name and GeoNames id) entered with another kind: the file says which.
+            # Not so when an editor chose a place of another kind for the row: it keeps its kind.
             values["kind_fix"] = query.kind
         ends = membership.get("left") or (period_end(network.ended) if network.ended and not values["spell"] else None)
         if joined and ends and ends < joined:
@@ -367,6 +450,13 @@ class MembershipResource(CitynetResource):
 
     def log_identities(self) -> None:
         """One line a row: the place it names and how that was decided (the preview, --report)."""
+        count_memberships(
+            candidate.city
+            for parsed in self.rows.values()
+            if parsed.values.get("answer") is not None
+            for candidate in parsed.values["answer"].candidates
+            if candidate.city is not None
+        )
         for parsed in self.rows.values():
             values = parsed.values
             network = values.get("network")

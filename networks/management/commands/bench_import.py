@@ -34,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("--list-column", default="initiatives_committed", help="its column of labels")
         parser.add_argument("--source", default="", help="its citation")
         parser.add_argument("--decide-new", action="store_true", help="decide every doubtful place as a new place")
+        parser.add_argument(
+            "--take-held-kind",
+            action="store_true",
+            help="with --decide-new: a row whose only doubt is its kind (a city in the file, a body of that "
+            "name held) is decided as the place held",
+        )
 
     def handle(self, *args, **options):
         if options["file"]:
@@ -70,6 +76,7 @@ class Command(BaseCommand):
                     list_column=options["list_column"],
                     source=options["source"] or options["file"].name,
                     decide_new=options["decide_new"],
+                    take_held_kind=options["take_held_kind"],
                     write=self.stdout.write,
                 )
                 raise Rollback

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.core.management.base import CommandError
 
 from networks.importing.memberlists import MemberListError
+from networks.importing.memberlists import label_lines
 from networks.importing.memberlists import memberlist_load
 from networks.importing.memberlists import read_decisions
 from networks.importing.memberlists import write_report
@@ -48,15 +49,28 @@ class Command(BaseCommand):
                 mapping_path=options["mapping"],
                 list_column=options["list_column"],
                 source=options["source"],
+                on_labels=self.write_labels,
             )
         except MemberListError as error:
             if error.report is not None and options["report"]:
-                write_report(options["report"], error.report.identities)
+                self.write_report(options["report"], error.report)
             notices = "\n".join(error.report.notices) + "\n" if error.report else ""
             raise CommandError(f"{path}: nothing written.\n{notices}{error}") from error
         if options["report"]:
-            write_report(options["report"], report.identities)
+            self.write_report(options["report"], report)
         for notice in report.notices:
             self.stdout.write(f"Notice: {notice}")
         prefix = "[dry run] " if options["dry_run"] else ""
         self.stdout.write(prefix + report.summary())
+
+    def write_labels(self, rows: list[dict]) -> None:
+        """Rows per label of a file of many networks, printed before anything is written."""
+        self.stdout.write(f"Rows per label ({len(rows)} labels):")
+        for line in label_lines(rows):
+            self.stdout.write(line)
+        self.stdout.flush()
+
+    def write_report(self, path: Path, report) -> None:
+        labels_path = write_report(path, report.identities, report.labels)
+        if labels_path is not None:
+            self.stdout.write(f"Rows per label written to {labels_path}.")
