@@ -167,14 +167,3 @@ def test_search_says_what_to_type_and_what_it_did_not_find(client):
     assert "Type a city, a network" in client.get(reverse("networks:search")).content.decode()
     html = client.get(reverse("networks:search"), {"q": "zzz"}).content.decode()
     assert "No city or member place is called “zzz”" in html and "No evidence text or source mentions" in html
-
-
-@pytest.mark.parametrize("n_codings", [2, 60])
-def test_search_runs_six_queries(client, django_assert_num_queries, n_codings):
-    for _ in range(n_codings):
-        EvidenceFactory(text="About lobbying, again and again.", coding=CodingFactory())
-    # places by name, networks by name, codings with matching evidence, that evidence;
-    # then for "Cite this view": the newest release and the study's citation
-    with django_assert_num_queries(6):
-        response = client.get(reverse("networks:search"), {"q": "lobbying"})
-    assert len(response.context["codings"]) == n_codings

@@ -279,7 +279,11 @@ def test_searching_never_finds_words_of_evidence_the_reader_may_not_read(client,
     assert "0 codings" in client.get("/search/?q=confidential").content.decode()
     assert editor.get("/api/v1/codings/?search=confidential").json()["count"] == 4
     assert editor.get("/api/v1/evidence/?search=confidential").json()["count"] == 4
-    assert RESTRICTED in editor.get("/search/?q=confidential").content.decode()
+    # The editor finds it, with the matched word marked.
+    assert (
+        RESTRICTED.replace("confidential", "<mark>confidential</mark>")
+        in editor.get("/search/?q=confidential").content.decode()
+    )
 
 
 def test_filters_and_facets_use_the_kind_the_reader_is_shown(client, world):
@@ -335,11 +339,12 @@ def test_masking_adds_no_query_per_item(client, world, django_assert_num_queries
     for number in range(n_items):
         visibility = [Evidence.Visibility.RESTRICTED, Evidence.Visibility.PARAPHRASE_ONLY][number % 2]
         EvidenceFactory(coding=world["coding"], visibility=visibility, public_paraphrase=f"Paraphrase {number}.")
-    # Codings (count and page), their evidence with its sources, the attribution's studies, the newest release.
-    with django_assert_num_queries(5):
+    # Codings (count, the page's ids, the page), their evidence with its sources, the attribution's
+    # studies, the newest release.
+    with django_assert_num_queries(6):
         assert client.get("/api/v1/codings/").status_code == 200
-    # Evidence (count and page), the attribution's studies, the newest release for the citation.
-    with django_assert_num_queries(4):
+    # Evidence (count, the page's ids, the page), the attribution's studies, the newest release.
+    with django_assert_num_queries(5):
         assert client.get("/api/v1/evidence/").status_code == 200
 
 
