@@ -8,6 +8,7 @@ from cities.models import PlaceRedirect
 from citynet.caching import cache_while_unchanged
 from networks import aggregates
 from networks import charts
+from networks import overlap
 from networks.models import Code
 from networks.pages import csv_download
 from networks.pages import csv_urls
@@ -53,10 +54,12 @@ def city_detail(request, slug):
     portfolio = aggregates.city_portfolio(city.memberships.all(), codings, codes)
     portfolio = aggregates.portfolio_grid(portfolio, city.slug, codes)
     engagement = aggregates.engagement_series(city.engagement_observations.all())
+    networks = overlap.network_portfolio(city)
     if wants_csv(request):
         tables = {
             "portfolio": (aggregates.portfolio_flat_rows(portfolio), PORTFOLIO_FIELDS),
             "engagement": (engagement, ENGAGEMENT_FIELDS),
+            "networks": (overlap.portfolio_network_rows(networks), overlap.PORTFOLIO_NETWORK_FIELDS),
         }
         return csv_download(request, tables, city.slug)
     context = {
@@ -67,6 +70,8 @@ def city_detail(request, slug):
         "portfolio_narrow_figure": charts.figure_json(charts.portfolio_figure(portfolio, narrow=True)),
         "engagement": engagement,
         "engagement_figure": charts.figure_json(charts.engagement_figure(engagement)),
-        "csv_urls": csv_urls(request, "portfolio", "engagement"),
+        "csv_urls": csv_urls(request, "portfolio", "engagement", "networks"),
+        "network_portfolio": networks,
+        "places_like": overlap.places_like(city),
     }
     return render(request, "cities/city_detail.html", context)

@@ -10,6 +10,9 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("search/", views.search, name="search"),
     path("networks/", views.network_list, name="network_list"),
+    # Before the network pages, whose addresses would otherwise take these two.
+    path("networks/overlap/", views.overlap_page, name="overlap"),
+    path("networks/timeline/", views.timeline_page, name="timeline"),
     path("networks/<slug:slug>/", views.network_detail, name="network_detail"),
     path("compare/", views.compare, name="compare"),
     path("compare/cities/", views.compare_cities, name="compare_cities"),

@@ -26,7 +26,11 @@ from citynet.downloads import xlsx_response
 from networks import aggregates
 from networks import charts
 from networks import filters
+from networks import overlap
 from networks.aggregates.quotes import AGREEMENT_COLUMNS
+from networks.charts.overlap import overlap_figure
+from networks.charts.overlap import overlap_pairs_figure
+from networks.charts.overlap import timeline_figure
 from networks.models import Code
 from networks.models import Coder
 from networks.models import Coding
@@ -44,6 +48,7 @@ from networks.research import agreement
 from networks.research import citations
 from networks.research import refi
 from networks.research.citations import attribution_lines
+from networks.search import site_search
 from networks.selectors import CODING_NOTE
 from networks.selectors import agreed_matrix
 from networks.selectors import coded_cities
@@ -62,10 +67,13 @@ OFFER_FIELDS = [
     "code",
     "name",
     "network_salience",
+    "network_unrated",
     "members_mean",
+    "members_unrated",
     "members_mentioning",
     "members",
     "researchers_mean",
+    "researchers_unrated",
     "researchers_mentioning",
     "researchers",
 ]
@@ -78,6 +86,7 @@ LOGIC_FIELDS = [
     "consequences",
     "legitimacy",
     "appropriateness",
+    "unrated",
     "evidence_count",
 ]
 EDGE_FIELDS = ["source_label", "target_label", "kind", "weight", "source", "target"]
@@ -106,6 +115,8 @@ QUOTE_FIELDS = [
 ]
 QUOTE_FILTERS = ["network", "city", "code", "kind", "coder", "outcome", "perspective"]
 QUOTES_PER_PAGE = 50
+# The search page's hits as plain lists of models, by context name.
+SEARCH_OBJECTS = {"cities": "places", "networks": "networks", "codings": "codings"}
 
 
 def favicon(request):
@@ -128,9 +139,9 @@ def search(request):
     query = search_text(request)
     context = {"query": query}
     if query:
-        context["cities"] = City.objects.matching(query).order_by("name")[:50]
-        context["networks"] = Network.objects.matching(query)
-        context["codings"] = Coding.objects.with_evidence_matching(query, request.user)[:100]
+        results = site_search(query, reader=request.user, kind=request.GET.get("kind", ""))
+        context["results"] = results
+        context.update({name: results.objects(kind) for name, kind in SEARCH_OBJECTS.items()})
     return render(request, "networks/search.html", context)
 
 
@@ -411,3 +422,63 @@ def project_download(request):
     stem = "-".join(["citynet-project", *([network.slug] if network else [])])
     response["Content-Disposition"] = f'attachment; filename="{stem}.qdpx"'
     return response
+
+
+# Many networks at once: which share members, and members per year (networks.overlap).
+
+OVERLAP_LIMIT = 30
+TIMELINE_LIMIT = 10
+PAIRS_SHOWN = 100
+PAIR_FIELDS = ["a", "a_slug", "b", "b_slug", "shared", "a_members", "b_members", "share_of_a", "share_of_b", "jaccard"]
+OVERLAP_MEMBER_FIELDS = ["name", "slug", "country", "kind", "population"]
+TIMELINE_FIELDS = ["network", "network_slug", "year", "members", "joined", "left"]
+
+
+@cache_while_unchanged
+def overlap_page(request):
+    form = overlap.ManyNetworksForm(request.GET, default_limit=OVERLAP_LIMIT)
+    if not form.is_valid():
+        return render(request, "networks/overlap.html", {"form": form}, status=400)
+    filters = form.cleaned_data
+    data = overlap.with_member_links(overlap.network_overlap(filters), request.path, request.GET)
+    first = get_object_or_404(Network, slug=request.GET["a"]) if request.GET.get("a") else None
+    second = get_object_or_404(Network, slug=request.GET["b"]) if first and request.GET.get("b") else None
+    members = overlap.shared_members(filters, first.slug, second and second.slug) if first else City.objects.none()
+    if wants_csv(request):
+        tables = {"pairs": (data["pairs"], PAIR_FIELDS), "members": (members.values(), OVERLAP_MEMBER_FIELDS)}
+        return csv_download(request, tables, "overlap")
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context = {
+        "form": form,
+        "overlap": data,
+        "pairs": data["pairs"][:PAIRS_SHOWN],
+        "figure": charts.figure_json(overlap_figure(data)),
+        "narrow_figure": charts.figure_json(overlap_pairs_figure(data["pairs"])),
+        "first": first,
+        "second": second,
+        "members": Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page")) if first else None,
+        "page_query": kept.urlencode(),
+        "csv_urls": csv_urls(request, "pairs", "members"),
+    }
+    return render(request, "networks/overlap.html", context)
+
+
+@cache_while_unchanged
+def timeline_page(request):
+    form = overlap.ManyNetworksForm(request.GET, default_limit=TIMELINE_LIMIT)
+    if not form.is_valid():
+        return render(request, "networks/timeline.html", {"form": form}, status=400)
+    timeline = overlap.membership_timeline(form.cleaned_data)
+    if wants_csv(request):
+        return csv_download(request, {"timeline": (overlap.timeline_rows(timeline), TIMELINE_FIELDS)}, "timeline")
+    context = {
+        "form": form,
+        "timeline": timeline,
+        "table": overlap.timeline_table(timeline),
+        "undated": overlap.undated_spells(timeline),
+        "figure": charts.figure_json(timeline_figure(timeline)),
+        "narrow_figure": charts.figure_json(timeline_figure(timeline, narrow=True)),
+        "csv_urls": csv_urls(request, "timeline"),
+    }
+    return render(request, "networks/timeline.html", context)

@@ -86,10 +86,12 @@ def test_city_page_query_count_does_not_grow_with_codings(client, django_assert_
         EvidenceFactory(coding=CodingFactory(city=big, network=other))
     # city, its memberships (with network and source), codings (with network, code, coder),
     # their evidence (with source), participations, engagement observations, the codebook;
-    # then for "Cite this view": the newest release and the study's citation
-    with django_assert_num_queries(9):
+    # then for "Cite this view": the newest release and the study's citation; for all its networks
+    # (networks.overlap): their themes, and for the places most like it two grouped counts and the
+    # chosen places' networks in common
+    with django_assert_num_queries(13):
         client.get(reverse("cities:city_detail", args=[small.slug]))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(13):
         client.get(reverse("cities:city_detail", args=[big.slug]))
 
 
