@@ -272,11 +272,11 @@ def test_evidence_api_csv_has_every_matching_item(client, quotes):
 
 
 @pytest.mark.parametrize("n_items", [3, 80])
-def test_evidence_api_runs_four_queries_however_many_items(client, django_assert_num_queries, n_items):
+def test_evidence_api_runs_five_queries_however_many_items(client, django_assert_num_queries, n_items):
     EvidenceFactory.create_batch(n_items, coding=CodingFactory())
-    # the count, one page of evidence with its coding's city, network, code and coder and its
+    # the count, the page's ids, one page of evidence with its coding's city, network, code and coder and its
     # source joined, the studies among the sources for `attribution`, the newest release for `citation`
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         body = client.get("/api/v1/evidence/").json()
     assert len(body["results"]) == min(n_items, 50)
 

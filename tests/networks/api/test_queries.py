@@ -50,35 +50,36 @@ def read(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
+# A list page reads the ids of its rows first, then those rows (networks.api.base.page_rows).
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        # count, one page of cities with n_memberships, the newest release for `citation`
-        ("/api/v1/cities/", 3),
-        # count, one page of networks with counts and head office, themes, regional offices,
+        # count, the page's ids, one page of cities with n_memberships, the newest release for `citation`
+        ("/api/v1/cities/", 4),
+        # count, the page's ids, one page of networks with counts and head office, themes, regional offices,
         # the studies cited by their member count sources, the newest release for `citation`
-        ("/api/v1/networks/", 6),
-        # count, one page of spells with city, network and source, the newest release for `citation`
-        ("/api/v1/memberships/?page_size=500", 3),
-        # count, one page of sub-networks with network and parent, the studies cited by their sources,
+        ("/api/v1/networks/", 7),
+        # count, the page's ids, one page of spells with city, network and source, the newest release for `citation`
+        ("/api/v1/memberships/?page_size=500", 4),
+        # count, the page's ids, one page of sub-networks with network and parent, the studies cited by their sources,
         # the newest release for `citation`
-        ("/api/v1/subnetworks/", 4),
-        # count, one page with city, network, sub-network and source, the studies cited by the sources,
+        ("/api/v1/subnetworks/", 5),
+        # count, the page's ids, one page with city, network, sub-network and source, the studies cited by the sources,
         # the newest release for `citation`
-        ("/api/v1/participations/", 4),
-        # count, one page of codes with their version, the studies the versions are based on,
+        ("/api/v1/participations/", 5),
+        # count, the page's ids, one page of codes with their version, the studies the versions are based on,
         # the newest release for `citation`
-        ("/api/v1/codes/", 4),
-        # count, one page of sources, the studies among them or reporting them,
+        ("/api/v1/codes/", 5),
+        # count, the page's ids, one page of sources, the studies among them or reporting them,
         # the newest release for `citation`
-        ("/api/v1/sources/", 4),
-        # count, one page of codings with city, network, code and coder, their evidence with its
+        ("/api/v1/sources/", 5),
+        # count, the page's ids, one page of codings with city, network, code and coder, their evidence with its
         # source, the studies cited by the evidence, the newest release for `citation`
-        ("/api/v1/codings/?page_size=500", 5),
-        # count, one page with city, network and source, the studies cited by the sources,
+        ("/api/v1/codings/?page_size=500", 6),
+        # count, the page's ids, one page with city, network and source, the studies cited by the sources,
         # the newest release for `citation`
-        ("/api/v1/engagement/", 4),
+        ("/api/v1/engagement/", 5),
         # the networks and the sources of the spells (each written once), every spell with its
         # city, the newest release for the `# Cite as` lines
         ("/api/v1/memberships/?format=csv", 4),
@@ -137,17 +138,17 @@ def test_coding_detail_runs_two_queries(client, django_assert_num_queries, n):
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        # the network's id by slug, count, one page of spells with city, network and source,
+        # the network's id by slug, count, the page's ids, one page of spells with city, network and source,
         # the newest release for `citation`
-        ("/api/v1/memberships/?network={network}", 4),
-        # the network's id by slug, count, one page of codings with city, network, code and coder,
+        ("/api/v1/memberships/?network={network}", 5),
+        # the network's id by slug, count, the page's ids, one page of codings with city, network, code and coder,
         # their evidence with its source, the studies cited by the evidence, the newest release for `citation`
-        ("/api/v1/codings/?network={network}", 6),
-        # count, one page of cities with n_memberships, the newest release for `citation`
-        ("/api/v1/cities/?", 3),
-        # the network's id by slug, count, one page of evidence with its coding's city, network, code
+        ("/api/v1/codings/?network={network}", 7),
+        # count, the page's ids, one page of cities with n_memberships, the newest release for `citation`
+        ("/api/v1/cities/?", 4),
+        # the network's id by slug, count, the page's ids, one page of evidence with its coding's city, network, code
         # and coder and its source, the studies cited by the sources, the newest release for `citation`
-        ("/api/v1/evidence/?network={network}", 5),
+        ("/api/v1/evidence/?network={network}", 6),
     ],
 )
 def test_a_page_of_a_list_runs_the_same_queries_whatever_its_number_and_the_data_size(

@@ -201,13 +201,14 @@ def test_release_api_is_read_only(staff_client, releases_dir, data):
     assert Release.objects.count() == 1
 
 
-def test_release_api_runs_four_queries(client, django_assert_num_queries, releases_dir):
+def test_release_api_runs_five_queries(client, django_assert_num_queries, releases_dir):
     for number in range(5):
         Release.objects.create(
             label=f"2025.{number}", released=RELEASED, zip_path=f"/x/{number}.zip", zip_sha256="0" * 64
         )
-    # the count, the page of releases, the study's citation for `attribution`, the newest release for `citation`
-    with django_assert_num_queries(4):
+    # the count, the page's ids, the page of releases, the study's citation for `attribution`, the newest
+    # release for `citation`
+    with django_assert_num_queries(5):
         assert len(client.get("/api/v1/releases/").json()["results"]) == 5
 
 
