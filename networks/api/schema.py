@@ -57,6 +57,10 @@ def constrained_filter_parameters(view, parameters: list[dict]) -> list[dict]:
         name, schema = parameter["name"], parameter["schema"]
         if schema.get("type") == "array":
             schema.update(getattr(declared.get(name), "array_schema", {}))
+            items = schema.get("items", {})
+            if "enum" in items and "" not in items["enum"]:
+                # An empty value in the list (`?ordering=,`, `?outcome=`) is no value.
+                items["enum"] = [*items["enum"], ""]
         elif schema.get("type") not in (None, "string") or "format" in schema:
             # A filter left empty (`?member_on=`, as a form sends it) is no filter.
             parameter["schema"] = {"oneOf": [schema, EMPTY_VALUE]}

@@ -84,7 +84,8 @@ def test_filter_values_carry_their_bounds(schema):
     year = parameter(schema["paths"]["/api/v1/sources/"]["get"], "year")["schema"]["items"]["oneOf"][0]
     assert (year["minimum"], year["maximum"]) == (1, 9999)
     # Values of a fixed set keep their enum.
-    assert parameter(codings, "outcome")["schema"]["items"]["enum"] == ["met", "mixed", "unknown", "unmet"]
+    # (and the empty value, which is no value)
+    assert parameter(codings, "outcome")["schema"]["items"]["enum"] == ["met", "mixed", "unknown", "unmet", ""]
 
 
 def test_path_keys_are_typed(schema):
