@@ -172,10 +172,28 @@ def values_filter(field_name: str, help_text: str, **kwargs) -> ValuesFilter:
     return ValuesFilter(field_name=field_name, help_text=help_text, **kwargs)
 
 
+class ChoicesField(forms.MultipleChoiceField):
+    """Values of a fixed set, sent as ValuesField's are: at most MAX_VALUES (repeats and empty
+    ones count), empty ones are no value, repeats one."""
+
+    widget = ValuesWidget
+
+    def to_python(self, value):
+        sent = super().to_python(value)
+        if len(sent) > MAX_VALUES:
+            raise forms.ValidationError(
+                "Give at most %(limit)d values.", code="max_values", params={"limit": MAX_VALUES}
+            )
+        return sorted({item for item in sent if item})
+
+
+class ChoicesFilter(filters.MultipleChoiceFilter):
+    field_class = ChoicesField
+    array_schema = {"maxItems": MAX_VALUES}
+
+
 def choices_filter(field_name: str, choices, help_text: str) -> filters.MultipleChoiceFilter:
-    return filters.MultipleChoiceFilter(
-        field_name=field_name, choices=choices, widget=ValuesWidget, distinct=False, help_text=help_text
-    )
+    return ChoicesFilter(field_name=field_name, choices=choices, distinct=False, help_text=help_text)
 
 
 class WholeNumberField(forms.IntegerField):

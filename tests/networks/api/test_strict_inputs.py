@@ -428,3 +428,13 @@ def test_a_version_carries_its_offset(staff_client):
     url = f"/api/v1/memberships/{membership.pk}/"
     naive = staff_client.patch(url, {"updated_at": "2000-01-01T00:00:00"}, content_type="application/json")
     assert naive.status_code == 400 and "updated_at" in naive.json()
+
+
+def test_an_empty_choice_is_no_filter_and_a_wrong_one_a_400(client):
+    MembershipFactory.create_batch(2)
+    assert client.get("/api/v1/cities/?membership_type=&kind=").status_code == 200
+    assert client.get("/api/v1/memberships/?ordering=,").json()["count"] == 2
+    response = client.get("/api/v1/cities/?membership_type=nonsense")
+    assert response.status_code == 400 and "membership_type" in response.json()
+    too_many = client.get("/api/v1/cities/?" + "&".join(["kind=city"] * 101))
+    assert too_many.status_code == 400 and "kind" in too_many.json()
