@@ -5,8 +5,10 @@ it. Each test counts its own clicks (a choice in a drop-down or a download count
 import csv
 import io
 import json
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_evidence import bar_position
 
@@ -27,7 +29,9 @@ class Reader:
     def settle(self):
         # The page loaded and its charts drawn; quicker than waiting for the network to idle.
         self.page.wait_for_load_state("load")
-        self.page.wait_for_function("document.querySelectorAll('.chart-plot:not(.is-drawn)').length === 0")
+        # A locator assertion, not wait_for_function: its polling compiles a string, which the
+        # site's Content Security Policy (no 'unsafe-eval') refuses when it has to retry.
+        expect(self.page.locator(".chart-plot:not(.is-drawn)")).to_have_count(0)
 
     def _count(self):
         self.clicks += 1
@@ -132,7 +136,7 @@ def test_when_copenhagens_engagement_peaked(visit, size):
         }"""
     )
     reader.click_at(x, y)
-    page.wait_for_function("anchor => location.hash === '#' + anchor", arg=anchor)
+    expect(page).to_have_url(re.compile(f"#{re.escape(anchor)}$"))
     row = page.locator("tr:target")
     reader.shows(row, "about 2010", "High (peak)", "på sit højeste for otte år siden", "Grønnestad & Nielsen 2018")
     reader.done()
