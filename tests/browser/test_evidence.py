@@ -1,6 +1,10 @@
 """Issue 16 in a real browser: nothing clipped, every chart's marks reaching their evidence,
 sources and codes explained where they are shown."""
 
+import re
+
+from playwright.sync_api import expect
+
 from tests.browser.conftest import SCREENSHOTS
 
 
@@ -87,7 +91,7 @@ def test_engagement_points_stand_alone_and_reach_their_source(visit):
             }"""
         )
         page.mouse.click(x, y)
-        page.wait_for_function("() => location.hash.startsWith('#engagement-')")
+        expect(page).to_have_url(re.compile("#engagement-"))  # not wait_for_function: see conftest
         assert page.locator("tr:target").is_visible()
         visit.screenshot("city-copenhagen-engagement")
     assert visit.errors == []

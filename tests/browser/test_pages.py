@@ -97,9 +97,15 @@ def test_hovering_a_place_in_the_graph_highlights_its_networks(visit):
         }"""
     )
     page.mouse.move(x, y)
-    page.wait_for_function(
-        "document.getElementById('chart-graph').data.find(trace => trace.name === 'highlight').x.length > 0"
-    )
+    # Polled from here: wait_for_function's retries compile a string, which the site's CSP refuses.
+    for _ in range(100):
+        if page.evaluate(
+            "document.getElementById('chart-graph').data.find(trace => trace.name === 'highlight').x.length > 0"
+        ):
+            break
+        page.wait_for_timeout(50)
+    else:
+        raise AssertionError("hovering a place highlighted none of its networks")
     bright = page.evaluate(
         "document.getElementById('chart-graph').data.find(t => t.name === 'nodes').marker.opacity"
         ".filter(o => o === 1).length"
