@@ -46,6 +46,14 @@ FROM_ONE = {"minimum": 1}  # schema bounds of ids and rounds
 YEAR = {"minimum": 1, "maximum": 9999}
 
 
+def distinct_values(sent: list[str]) -> list[str]:
+    """The values of a filter as sent (every part, empty ones and repeats included): at most
+    MAX_VALUES of them, as the schema's `maxItems` counts; empty ones are no value, repeats one."""
+    if len(sent) > MAX_VALUES:
+        raise forms.ValidationError("Give at most %(limit)d values.", code="max_values", params={"limit": MAX_VALUES})
+    return sorted({item for item in sent if item})
+
+
 class ValuesWidget(filters.widgets.QueryArrayWidget):
     """Repeated parameters and comma-separated values both give a list of values: every part as
     given (empty ones and repeats included, so the field can count what was sent)."""
@@ -69,12 +77,7 @@ class ValuesField(forms.MultipleChoiceField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
-        sent = super().to_python(value)
-        if len(sent) > MAX_VALUES:
-            raise forms.ValidationError(
-                "Give at most %(limit)d values.", code="max_values", params={"limit": MAX_VALUES}
-            )
-        values = sorted({item for item in sent if item})
+        values = distinct_values(super().to_python(value))
         return [self.transform(item) for item in values] if self.transform else values
 
     def validate(self, value):
@@ -179,12 +182,7 @@ class ChoicesField(forms.MultipleChoiceField):
     widget = ValuesWidget
 
     def to_python(self, value):
-        sent = super().to_python(value)
-        if len(sent) > MAX_VALUES:
-            raise forms.ValidationError(
-                "Give at most %(limit)d values.", code="max_values", params={"limit": MAX_VALUES}
-            )
-        return sorted({item for item in sent if item})
+        return distinct_values(super().to_python(value))
 
 
 class ChoicesFilter(filters.MultipleChoiceFilter):
