@@ -9,6 +9,7 @@ class CitynetConfig(AppConfig):
 
     def ready(self) -> None:
         from citynet import dataversion
+        from citynet import replica  # noqa: F401 (registers its system check)
 
         # After every migrate, so a table a migration adds is covered at once.
         post_migrate.connect(dataversion.install_after_migrate, dispatch_uid="citynet.dataversion")

@@ -66,6 +66,8 @@ CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 # strict choice; the switches exist for a plain-HTTP trial on a loopback address.
 PRODUCTION = "false" if DEBUG else "true"
 SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+# Load balancers probe the health endpoint over plain HTTP and follow no redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live)?$"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", PRODUCTION)
 SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
@@ -132,6 +134,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer gets its X-Request-ID, every request its access line (citynet/logs.py).
+    "citynet.logs.RequestIdMiddleware",
     # A 308 (not SecurityMiddleware's 301) from http to https for a write.
     "citynet.middleware.HttpsRedirectForWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -140,6 +144,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "citynet.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database: which one this request reads from (citynet/replica.py).
+    "citynet.replica.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The API's RateLimit-*, Vary and Cache-Control headers, also on its 308s and cached answers.
     "citynet.middleware.ApiHeadersMiddleware",
@@ -183,6 +189,23 @@ TEMPLATES = [
 WSGI_APPLICATION = "citynet.wsgi.application"
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=600)}
+# PostgreSQL's JIT compiles a large query before running it: a search over 650,000 evidence items
+# spent ~1.1 s of its 1.3 s compiling. A web app's short queries never gain from it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+# A streaming replica of the PostgreSQL primary (README, "Read replica"): reads by visitors who
+# are not signed in go to it while it is at most DATABASE_REPLICA_MAX_LAG seconds behind, else to
+# the primary (citynet/replica.py); writes, signed-in requests and migrations never do.
+DATABASE_REPLICA_MAX_LAG = envint("DATABASE_REPLICA_MAX_LAG", 5)
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"].strip(), conn_max_age=600)
+    # Tests read the primary's test database there (it streams the whole cluster): never created.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is given up on in 2 s (its reads then go to the primary).
+        DATABASES["replica"].setdefault("OPTIONS", {}).update({"connect_timeout": 2, "options": "-c jit=off"})
+    DATABASE_ROUTERS = ["citynet.db_routers.ReplicaRouter"]
 
 # CORS (django-cors-headers): the API may be read from any origin, by scripts on other sites,
 # but only read (GET, HEAD, OPTIONS) and never with the browser's credentials (no cookies), so
@@ -200,16 +223,36 @@ CORS_EXPOSE_HEADERS = [
     "Content-Disposition",
 ]
 
-# Per server process. "default" keeps the API's throttle counts and the login lockout's cache;
-# "pages" keeps citynet.caching's rendered pages, emptied whenever the data change.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "citynet-default"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "citynet-pages",
-        "OPTIONS": {"MAX_ENTRIES": 500},
-    },
-}
+# "default" keeps the API's throttle counts; "pages" keeps citynet.caching's rendered pages,
+# keyed on the data version. Without REDIS_URL both are per server process (LocMemCache). With
+# REDIS_URL (redis://host:6379/0) every process of every app server shares them, each alias under
+# its own key prefix: a throttle limit holds across servers, and a page built once serves them
+# all. If Redis cannot be reached, reads miss and writes are skipped (citynet/redis_cache.py):
+# pages come from the database and throttles let requests through. Login lockouts (django-axes)
+# are kept in the database, so they hold across servers either way.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# Every key starts with this, so several sites (or test runs) can share one Redis database.
+REDIS_KEY_PREFIX = os.environ.get("CITYNET_REDIS_PREFIX", "").strip() or "citynet"
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis://, rediss:// or unix:// address")
+    CACHES = {
+        alias: {
+            "BACKEND": "citynet.redis_cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:{alias}",
+        }
+        for alias in ("default", "pages")
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "citynet-default"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "citynet-pages",
+            "OPTIONS": {"MAX_ENTRIES": 500},
+        },
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -272,8 +315,8 @@ REST_FRAMEWORK = {
     # to send JSON). The browsable API then offers its JSON editor, not an HTML form.
     "DEFAULT_PARSER_CLASSES": ["citynet.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Per client: anonymous by address, signed in by user. The counts live in the default cache,
-    # which is per process (LocMemCache): with N workers a client may make up to N times the rate.
+    # Per client: anonymous by address, signed in by user. The counts live in the default cache:
+    # shared with REDIS_URL; otherwise per process, so with N workers a client may make N times the rate.
     # DRF's, recording what they counted for the RateLimit-* headers (citynet/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
         "citynet.throttling.AnonRateThrottle",
@@ -317,9 +360,29 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Logs (README, "Health and logs"; citynet/logs.py): to stderr, one JSON object per line in
+# production, plain text under DEBUG; DJANGO_LOG_FORMAT chooses either. Every record carries
+# the request id. One access line per request (off under DEBUG: runserver prints its own), and
+# every SQL statement that takes at least CITYNET_SLOW_QUERY_MS (0: all; negative: none).
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "").strip().lower() or ("text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT={LOG_FORMAT!r} is neither json nor text")
+CITYNET_SLOW_QUERY_MS = envint("DJANGO_SLOW_QUERY_MS", 200)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "citynet.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "citynet.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's own console and mail handlers dropped: its records reach the one above, once.
+        "django": {"handlers": [], "level": "INFO"},
+        "citynet.access": {"level": "INFO" if envbool("DJANGO_ACCESS_LOG", PRODUCTION) else "WARNING"},
+    },
 }

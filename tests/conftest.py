@@ -1,5 +1,9 @@
+import uuid
+
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -17,6 +21,30 @@ def _plain_http_and_roomy_throttles():
     with override_settings(SECURE_SSL_REDIRECT=False), pytest.MonkeyPatch.context() as patch:
         patch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "100000/min", "user": "100000/min"})
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _redis_keys_of_this_run():
+    # With REDIS_URL the caches live in Redis, past the run and beside other data: this run's keys
+    # get a prefix of their own (clear() deletes by prefix, citynet/redis_cache.py), so neither a
+    # developer's data nor a concurrent run's counts are touched, and they are deleted at the end.
+    if not settings.REDIS_URL:
+        yield
+        return
+    run = f"citynet-tests-{uuid.uuid4().hex[:12]}"
+    own = {alias: {**config, "KEY_PREFIX": f"{run}:{alias}"} for alias, config in settings.CACHES.items()}
+    with override_settings(CACHES=own):
+        yield
+        for alias in own:
+            caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    # No test finds another's cached pages or throttle counts (a per-process cache keeps them for
+    # the whole run, Redis for longer).
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)
