@@ -19,6 +19,9 @@ covered at once; `tests/citynet/test_dataversion.py` checks every table has them
   time, so there is nothing to order. The row is made only where it is missing (no `OR IGNORE`:
   inside a trigger SQLite replaces that with the conflict rule of the statement that fired it).
 
+Each write also moves on its table's own counter (table `citynet_table_version`), so a cached
+page records which tables it read and stays valid while only others change (citynet.caching).
+
 A rolled-back write leaves no trace. The version reads `<epoch>.<counter>`: the epoch is drawn
 anew whenever the row itself is made again (a fresh database, a flush, a restore), so a counter
 that starts again never names data it has not seen. On a streaming replica the row replicates
@@ -30,22 +33,31 @@ import hashlib
 
 from django.apps import apps
 from django.db import connections
+from django.db import router
 
 TABLE = "citynet_data_version"
 TRACKED_APPS = ("cities", "networks")
 TRIGGER = "citynet_data_version"
 FUNCTION = "citynet_bump_data_version"
 
+TABLES = "citynet_table_version"
+
+# The whole data's row first, then the table's: every writer takes the one row's lock before any
+# table's, so two writers never lock tables' rows in opposite orders (no deadlock).
 POSTGRESQL_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF current_setting('citynet.data_version_bumped', true) = txid_current()::text THEN
-        RETURN NULL;
+    IF current_setting('citynet.data_version_bumped', true) IS DISTINCT FROM txid_current()::text THEN
+        PERFORM set_config('citynet.data_version_bumped', txid_current()::text, true);
+        INSERT INTO {TABLE} (id, epoch, counter, changed_at)
+        VALUES (1, md5(random()::text || clock_timestamp()::text), 1, clock_timestamp())
+        ON CONFLICT (id) DO UPDATE SET counter = {TABLE}.counter + 1, changed_at = clock_timestamp();
     END IF;
-    PERFORM set_config('citynet.data_version_bumped', txid_current()::text, true);
-    INSERT INTO {TABLE} (id, epoch, counter, changed_at)
-    VALUES (1, md5(random()::text || clock_timestamp()::text), 1, clock_timestamp())
-    ON CONFLICT (id) DO UPDATE SET counter = {TABLE}.counter + 1, changed_at = clock_timestamp();
+    IF current_setting('citynet.bumped_' || TG_TABLE_NAME, true) IS DISTINCT FROM txid_current()::text THEN
+        PERFORM set_config('citynet.bumped_' || TG_TABLE_NAME, txid_current()::text, true);
+        INSERT INTO {TABLES} (name, counter, changed_at) VALUES (TG_TABLE_NAME, 1, clock_timestamp())
+        ON CONFLICT (name) DO UPDATE SET counter = {TABLES}.counter + 1, changed_at = clock_timestamp();
+    END IF;
     RETURN NULL;
 END
 $$
@@ -56,6 +68,9 @@ SQLITE_BODY = f"""
     INSERT INTO {TABLE} (id, epoch, counter, changed_at)
     SELECT 1, lower(hex(randomblob(16))), 0, {SQLITE_NOW} WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE id = 1);
     UPDATE {TABLE} SET counter = counter + 1, changed_at = {SQLITE_NOW} WHERE id = 1;
+    INSERT INTO {TABLES} (name, counter, changed_at)
+    SELECT '{{table}}', 0, {SQLITE_NOW} WHERE NOT EXISTS (SELECT 1 FROM {TABLES} WHERE name = '{{table}}');
+    UPDATE {TABLES} SET counter = counter + 1, changed_at = {SQLITE_NOW} WHERE name = '{{table}}';
 """
 
 
@@ -73,7 +88,7 @@ def install(using: str = "default") -> list[str]:
     """(Re)install the triggers on every tracked table that exists; the tables covered."""
     connection = connections[using]
     existing = set(connection.introspection.table_names())
-    if TABLE not in existing:
+    if TABLE not in existing or TABLES not in existing:
         return []
     tables = [table for table in tracked_tables() if table in existing]
     quote = connection.ops.quote_name
@@ -96,7 +111,8 @@ def install(using: str = "default") -> list[str]:
                 for operation in ("INSERT", "UPDATE", "DELETE"):
                     name = quote(f"{TRIGGER}_{table}_{operation.lower()}")
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-                    cursor.execute(f"CREATE TRIGGER {name} AFTER {operation} ON {quote(table)} BEGIN {SQLITE_BODY} END")
+                    body = SQLITE_BODY.replace("{table}", table)
+                    cursor.execute(f"CREATE TRIGGER {name} AFTER {operation} ON {quote(table)} BEGIN {body} END")
         else:
             return []
     return tables
@@ -123,6 +139,8 @@ def install_after_migrate(using: str = "default", **kwargs) -> None:
     """post_migrate receiver: runs once per migrated app; the citynet app's is enough."""
     if kwargs.get("app_config") is not None and kwargs["app_config"].label != "citynet":
         return
+    if not router.allow_migrate(using, "citynet"):
+        return  # a read replica: it gets the primary's triggers by streaming, and is read-only
     install(using)
 
 
@@ -140,6 +158,28 @@ def read(using: str = "default") -> tuple[str, datetime.datetime | None]:
     if changed_at.tzinfo is None:  # SQLite keeps UTC without saying so
         changed_at = changed_at.replace(tzinfo=datetime.UTC)
     return f"{epoch}.{counter}", changed_at
+
+
+def read_with_tables(using: str = "default") -> tuple[str, datetime.datetime | None, dict[str, int]]:
+    """`read()` and each table's counter (a table never written since the row was made: 0),
+    in one query."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT '', epoch, counter, changed_at FROM {TABLE} WHERE id = 1 "
+            f"UNION ALL SELECT name, NULL, counter, NULL FROM {TABLES}"
+        )
+        rows = cursor.fetchall()
+    tables = {name: counter for name, _, counter, _ in rows if name}
+    whole = [row for row in rows if not row[0]]
+    if not whole:
+        return "0", None, tables
+    _, epoch, counter, changed_at = whole[0]
+    if isinstance(changed_at, str):  # SQLite, read without the model's converters
+        changed_at = datetime.datetime.fromisoformat(changed_at)
+    if changed_at.tzinfo is None:  # SQLite keeps UTC without saying so
+        changed_at = changed_at.replace(tzinfo=datetime.UTC)
+    return f"{epoch}.{counter}", changed_at, tables
 
 
 def fingerprint(*parts: str) -> str:

@@ -1,4 +1,5 @@
-"""The data version: one row that every write to the data moves on (see citynet.dataversion)."""
+"""The data version: one row that every write to the data moves on, and one per table that the
+writes to that table move on (see citynet.dataversion)."""
 
 from django.db import models
 
@@ -19,3 +20,18 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.epoch}.{self.counter}"
+
+
+class TableVersion(models.Model):
+    """Moved on, by the same triggers, in the transaction of every write to its table: a cached
+    page that read only other tables stays valid (citynet.caching)."""
+
+    name = models.CharField(max_length=63, primary_key=True)
+    counter = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "citynet_table_version"
+
+    def __str__(self) -> str:
+        return f"{self.name}.{self.counter}"

@@ -1,13 +1,22 @@
 """Cached responses (citynet.caching): reused while the data are unchanged, rebuilt after any write."""
 
 import gzip
+import logging
+import socket
 import uuid
 
 import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
 from django.urls import reverse
+from rest_framework.throttling import SimpleRateThrottle
 
 from cities.models import City
 from citynet import caching
+from networks.models import Evidence
 from tests.factories import CityFactory
 from tests.factories import CodingFactory
 from tests.factories import EvidenceFactory
@@ -145,25 +154,160 @@ def csv_text(response) -> str:
     return b"".join(response.streaming_content).decode()
 
 
-def test_pages_of_an_older_data_version_do_not_pile_up(client, version):
-    from django.core.cache import caches
+def stored_pages() -> int:
+    """How many pages the pages cache holds: in this process's memory, or in Redis."""
+    pages = caches[caching.PAGES]
+    if isinstance(pages, LocMemCache):
+        return len(pages._cache)
+    return sum(1 for _ in pages._cache.get_client(None).scan_iter(match=f"{pages.key_prefix}:*"))
 
+
+def test_pages_of_an_older_data_version_do_not_pile_up(client, version):
     CityFactory(name="Oslo", slug="oslo")
     client.get(reverse("cities:city_detail", args=["oslo"]))
     client.get(reverse("cities:city_list"))
-    pages = caches[caching.PAGES]
-    assert len(pages._cache) == 2
+    assert stored_pages() == 2
     version["value"] += "-after"
     client.get(reverse("cities:city_detail", args=["oslo"]))
-    assert len(pages._cache) == 1  # the older version's pages were let go
+    assert stored_pages() == 2  # the page built again replaced its older version
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_to_one_table_leaves_pages_that_read_others_cached(client, django_assert_num_queries):
+    """Each cached page notes the tables it read: a membership spell changed meanwhile does not
+    make the quote table (codings and evidence) be built again; a change to its evidence does."""
+    evidence = EvidenceFactory(text="First wording")
+    spell = MembershipFactory(city=evidence.coding.city, network=evidence.coding.network)
+    caching.clear()
+    assert "First wording" in client.get("/quotes/").content.decode()
+    spell.note = "A note written meanwhile"
+    spell.save()
+    with django_assert_num_queries(1):  # the versions, read once per request
+        assert "First wording" in client.get("/quotes/").content.decode()
+    evidence.text = "Second wording"
+    evidence.save()
+    assert "Second wording" in client.get("/quotes/").content.decode()
+    # The membership list read the spells: the note changed since it was cached shows.
+    assert client.get("/api/v1/memberships/").json()["results"][0]["note"] == "A note written meanwhile"
+    spell.note = "Changed again"
+    spell.save()
+    assert client.get("/api/v1/memberships/").json()["results"][0]["note"] == "Changed again"
+
+
+def test_a_build_notes_the_tracked_tables_its_sql_names(db):
+    with caching.TablesRead() as read:
+        list(Evidence.objects.select_related("coding__city").values_list("pk", "coding__city__name"))
+        with connection.cursor() as cursor:  # raw SQL, unquoted, counts too
+            cursor.execute("SELECT COUNT(*) FROM networks_membership m")
+            cursor.execute("SELECT COUNT(*) FROM auth_user")
+    assert read.tables == {"networks_evidence", "networks_coding", "cities_city", "networks_membership"}
 
 
 def test_the_throttle_counts_live_apart_from_the_pages(client, version):
     # Emptying the pages cache on a write must not reset anyone's API rate.
-    from django.core.cache import caches
-
     assert caches["default"] is not caches[caching.PAGES]
     caches["default"].set("throttle-probe", 1)
     version["value"] += "-after"
     client.get(reverse("cities:city_list"))
     assert caches["default"].get("throttle-probe") == 1
+
+
+needs_redis = pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs a Redis server: set REDIS_URL")
+
+
+@needs_redis
+def test_a_shared_cache_lets_go_of_its_own_keys_only(client, version):
+    # The Redis database holds the throttle counts beside the pages, and may hold anyone's data:
+    # neither a new data version nor emptying the pages cache may flush it.
+    other = redis.Redis.from_url(django_settings.REDIS_URL)
+    foreign = f"not-citynet:{uuid.uuid4().hex}"
+    other.set(foreign, b"kept", ex=60)
+    try:
+        caches["default"].set("throttle-probe", 1)
+        CityFactory(name="Oslo", slug="oslo")
+        client.get(reverse("cities:city_detail", args=["oslo"]))
+        version["value"] += "-after"
+        client.get(reverse("cities:city_list"))
+        caching.clear()
+        assert stored_pages() == 0
+        assert caches["default"].get("throttle-probe") == 1
+        assert other.get(foreign) == b"kept"
+    finally:
+        other.delete(foreign)
+
+
+@needs_redis
+def test_a_page_stored_in_redis_expires_with_its_entry_time(client, version):
+    CityFactory(name="Oslo", slug="oslo")
+    client.get(reverse("cities:city_detail", args=["oslo"]))
+    pages = caches[caching.PAGES]
+    connection = pages._cache.get_client(None)
+    (key,) = list(connection.scan_iter(match=f"{pages.key_prefix}:*"))
+    assert 0 < connection.ttl(key) <= caching.ENTRY_SECONDS
+
+
+def unreachable_redis() -> str:
+    """The address of a port where nothing listens (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def test_pages_and_the_api_keep_answering_while_redis_is_down(client, settings, version, caplog, monkeypatch):
+    location = unreachable_redis()
+    settings.CACHES = {
+        alias: {"BACKEND": "citynet.redis_cache.FailSoftRedisCache", "LOCATION": location, "KEY_PREFIX": alias}
+        for alias in ("default", "pages")
+    }
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "5/min"})
+    city = CityFactory(name="Oslo", slug="oslo")
+    MembershipFactory(city=city)
+    with caplog.at_level(logging.WARNING, logger="citynet.redis_cache"):
+        for _ in range(2):
+            page = client.get(reverse("cities:city_detail", args=["oslo"]))
+            assert page.status_code == 200 and "Oslo" in page.content.decode()
+        # Throttles fail open: without their counts, 5 requests pass a limit of 3 a minute.
+        statuses = [client.get("/api/v1/memberships/?city=oslo").status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    # One line for the outage, not one per request.
+    outage = [record.getMessage() for record in caplog.records if record.name == "citynet.redis_cache"]
+    assert len(outage) == 1 and outage[0].startswith(f"Redis at {location} failed")
+
+
+def test_a_page_another_process_is_building_is_waited_for_not_built_again(
+    client, rf, version, monkeypatch, django_assert_num_queries
+):
+    # After a write every worker of every server misses the same pages at once: one builds
+    # each page, the others serve what it stores.
+    url = reverse("cities:city_detail", args=["oslo"])
+    key = caching.entry_key(rf.get(url))
+    pages = caches[caching.PAGES]
+    pages.add(key + caching.BUILDING, 1, 60)
+
+    def the_other_build_ends():
+        built_at = (version["value"], (("cities_city", 0),))
+        pages.set(key, (b"<p>Built by the other server</p>", False, "text/html; charset=utf-8", {}, built_at), 60)
+        pages.delete(key + caching.BUILDING)
+
+    monkeypatch.setattr(caching, "pause", the_other_build_ends)
+    with django_assert_num_queries(0):
+        response = client.get(url)
+    assert response.status_code == 200 and response.content == b"<p>Built by the other server</p>"
+
+
+@pytest.mark.parametrize("ends", ["without storing a page", "not at all"])
+def test_a_waiting_request_builds_the_page_itself_when_the_other_build_stores_nothing(
+    client, rf, version, monkeypatch, ends
+):
+    CityFactory(name="Oslo", slug="oslo")
+    url = reverse("cities:city_detail", args=["oslo"])
+    key = caching.entry_key(rf.get(url))
+    pages = caches[caching.PAGES]
+    pages.add(key + caching.BUILDING, 1, 60)
+    if ends == "not at all":  # a worker killed mid-build: its mark stays until it expires
+        monkeypatch.setattr(caching, "WAIT_SECONDS", 0)
+    else:  # an error page, say, which is never kept
+        monkeypatch.setattr(caching, "pause", lambda: pages.delete(key + caching.BUILDING))
+    response = client.get(url)
+    assert response.status_code == 200 and "Oslo" in response.content.decode()
