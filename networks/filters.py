@@ -18,6 +18,7 @@ from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 
 from cities.models import City
+from citynet.versioned import PerDataVersion
 from networks.models import Code
 from networks.models import Coding
 from networks.models import EngagementObservation
@@ -120,8 +121,10 @@ class ValuesFilter(filters.MultipleChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        if self.field_name == "network__slug" or self.field_name.endswith("__network__slug"):
-            return qs.filter(**{f"{self.field_name.removesuffix('__slug')}__in": network_ids(value)})
+        for relation, model in BY_SLUG.items():
+            if self.field_name == f"{relation}__slug" or self.field_name.endswith(f"__{relation}__slug"):
+                ids = slug_ids(model, value, self.parent.request)
+                return qs.filter(**{f"{self.field_name.removesuffix('__slug')}__in": ids})
         return qs.filter(**{f"{self.field_name}__in": value})
 
 
@@ -164,11 +167,29 @@ class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-def network_ids(slugs: list[str]) -> list[int]:
-    """The ids of the networks with these slugs. Filtering on ids rather than joining on the
-    slug lets the database plan for the network's real size: one with 10,000 members is best
-    listed by walking the places in name order, one with ten by sorting them."""
-    return list(Network.objects.filter(slug__in=slugs).values_list("pk", flat=True))
+SLUG_IDS = PerDataVersion()
+
+
+def slug_ids(model, slugs: list[str], request=None) -> list[int]:
+    """The ids of the networks (or places) with these slugs. Filtering on ids rather than
+    joining on the slug lets the database plan for the real size: a network with 10,000
+    members is best listed by walking the places in name order, one with ten by sorting them;
+    a place's codings walked by id come from its own index entries. Looked up once per data
+    version of `request` (citynet.versioned): a walk through a list's pages asks on its first
+    page only."""
+    return SLUG_IDS.get(
+        request,
+        (model, tuple(sorted(slugs))),
+        lambda: list(model._default_manager.filter(slug__in=slugs).values_list("pk", flat=True)),
+    )
+
+
+def network_ids(slugs: list[str], request=None) -> list[int]:
+    return slug_ids(Network, slugs, request)
+
+
+# Relations a ValuesFilter on `<relation>__slug` filters by id (`slug_ids`).
+BY_SLUG = {"network": Network, "city": City}
 
 
 def values_filter(field_name: str, help_text: str, **kwargs) -> ValuesFilter:
@@ -249,6 +270,19 @@ class ApiFilterSet(filters.FilterSet):
             if filter_.method is not None:
                 filter_.method = filter_.method  # a FilterMethod bound to the copy, not the original
 
+    @classmethod
+    def form_class(cls) -> type[forms.Form]:
+        """The form class of this filter set, built once (django-filter builds a class, with a
+        form field per filter, on every request: ~2 ms a page). Safe because no filter here
+        builds its field from the request (no ModelChoiceFilter with a callable queryset)."""
+        if "_form_class" not in cls.__dict__:
+            blank = cls(queryset=cls._meta.model._default_manager.none())
+            cls._form_class = filters.FilterSet.get_form_class(blank)
+        return cls._form_class
+
+    def get_form_class(self):
+        return self.form_class()
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
         ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
@@ -296,7 +330,7 @@ class CityFilter(ApiFilterSet):
             return queryset
         spells = Membership.objects.all()
         if data.get("network"):
-            spells = spells.filter(network__in=network_ids(data["network"]))
+            spells = spells.filter(network__in=network_ids(data["network"], self.request))
         if data.get("member_on"):
             spells = spells.member_on(data["member_on"])
         if data.get("membership_type"):

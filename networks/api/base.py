@@ -55,6 +55,7 @@ from citynet.api import ThrottlesRefusedRequests
 from citynet.caching import cached_response
 from citynet.downloads import CSVRenderer
 from citynet.downloads import csv_response
+from citynet.versioned import PerDataVersion
 from networks import aggregates
 from networks import concurrency
 from networks.api.examples import EXAMPLES
@@ -66,8 +67,13 @@ from networks.research.citations import citation_for
 from networks.selectors import studies_attribution
 from networks.visibility import PUBLIC_READERS
 from networks.visibility import cached_for_public_readers
+from networks.visibility import can_see_restricted
 
 DATETIME = serializers.DateTimeField()
+# The studies each filtered list cites, per data version (ApiViewSet.studies_cited).
+STUDIES_CITED = PerDataVersion()
+# Query parameters that choose a page or a format of a list, not which rows it holds.
+NOT_FILTERS = frozenset({"page", "page_size", "cursor", "dimension", api_settings.URL_FORMAT_OVERRIDE})
 
 
 class ApiPagination(PageNumberPagination):
@@ -211,8 +217,9 @@ def page_rows(queryset, page_slice) -> list:
 
 def api_citation(request, attribution: list[str]) -> dict:
     """How to cite this response (networks.research.citations): its permalink, today's date, the newest
-    release, and its attribution lines as the original sources. One query."""
-    return citation_for(request.build_absolute_uri(), attribution)
+    release, and its attribution lines as the original sources. No query while the data
+    version is unchanged (networks.research.citations.newest_release)."""
+    return citation_for(request.build_absolute_uri(), attribution, request)
 
 
 def count_by(queryset: QuerySet, path: str, dimension: str) -> list[dict]:
@@ -337,8 +344,19 @@ class ApiViewSet(FreesResponseAfterDispatch, ThrottlesRefusedRequests, viewsets.
 
     def attribution(self, queryset: QuerySet) -> list[str]:
         lines = [GEONAMES_ATTRIBUTION] if self.place_data else []
-        lines += studies_attribution(self.attribution_sources(queryset))
+        lines += self.studies_cited(queryset)
         return lines + ([self.attribution_note] if self.attribution_note else [])
+
+    def studies_cited(self, queryset: QuerySet) -> list[str]:
+        """The studies among (or reporting) the filtered list's sources. Every page of a list
+        cites the same ones, so they are looked up once per data version for the list's filters
+        (not its page, size, cursor or format) and kept (citynet.versioned): a client walking
+        the pages pays that query on the first page only."""
+        params = self.request.query_params
+        filters = tuple(sorted((name, tuple(params.getlist(name))) for name in params if name not in NOT_FILTERS))
+        reader = can_see_restricted(self.request.user)
+        key = (type(self), self.action, tuple(sorted(self.kwargs.items())), reader, filters)
+        return STUDIES_CITED.get(self.request, key, lambda: studies_attribution(self.attribution_sources(queryset)))
 
     def wants_csv(self) -> bool:
         return getattr(self.request.accepted_renderer, "format", None) == "csv"

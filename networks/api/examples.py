@@ -31,8 +31,8 @@ EVIDENCE = {
     "visibility": "public",
     "text": "Exchange of experience and learning; a useful tool for administrative staff",
     "locator": "p. 67",
-    "source": "Informant 2, 2018",
-    "citation": "Informant 2, 2018, p. 67",
+    "source": "Interview 2, 2018",
+    "citation": "Interview 2, 2018, p. 67",
 }
 CODING = {
     "id": 41,
@@ -63,9 +63,9 @@ CODING = {
             "public_paraphrase": "",
             "language": "da",
             "source": 3,
-            "source_label": "Informant 2, 2018",
+            "source_label": "Interview 2, 2018",
             "locator": "p. 67",
-            "citation": "Informant 2, 2018, p. 67",
+            "citation": "Interview 2, 2018, p. 67",
             "position": 0,
         }
     ],

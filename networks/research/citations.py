@@ -8,7 +8,8 @@ GeoNames (CC BY 4.0) for place data, and for membership lists the sources named 
 row. It comes as plain-text APA and as BibTeX; `networks.research.releases` words the reference to
 the release itself, so a page cites a release exactly as the bundle's README does.
 
-Nothing is cached: a release made a moment ago is cited on the next request.
+A release made a moment ago is cited on the next request: which release is newest is kept per
+data version (citynet.versioned), which making a release moves on.
 """
 
 import datetime
@@ -21,6 +22,7 @@ from urllib.parse import urlunsplit
 from django.utils import timezone
 
 from cities.geonames import GEONAMES_ATTRIBUTION
+from citynet.versioned import PerDataVersion
 from networks.models import Release
 from networks.models import Source
 from networks.research.releases import AUTHOR
@@ -128,11 +130,24 @@ def cite_view(
     }
 
 
-def citation_for(url: str, sources: list[str]) -> dict:
-    """`cite_view` of `url` today, citing the newest release (one query)."""
-    newest = Release.objects.newest()
-    release = (newest.label, newest.released) if newest else None
-    return cite_view(url=url, release=release, accessed=timezone.localdate(), sources=sources)
+NEWEST_RELEASE = PerDataVersion(limit=1)
+STUDIES = PerDataVersion(limit=1)
+
+
+def newest_release(request=None) -> tuple[str, datetime.date] | None:
+    """The newest release's label and date (one query, none while the data version of
+    `request` is unchanged since it was last asked)."""
+
+    def read():
+        newest = Release.objects.newest()
+        return (newest.label, newest.released) if newest else None
+
+    return NEWEST_RELEASE.get(request, "newest", read)
+
+
+def citation_for(url: str, sources: list[str], request=None) -> dict:
+    """`cite_view` of `url` today, citing the newest release (`newest_release`)."""
+    return cite_view(url=url, release=newest_release(request), accessed=timezone.localdate(), sources=sources)
 
 
 def comment_lines(citation: dict) -> list[str]:
@@ -140,11 +155,12 @@ def comment_lines(citation: dict) -> list[str]:
     return [f"Cite as: {citation['apa']}", f"Cite as (BibTeX): {citation['bibtex']}"]
 
 
-def page_sources(view_name: str | None) -> list[str]:
+def page_sources(view_name: str | None, request=None) -> list[str]:
     """The original sources of what the HTML page `view_name` shows (see PAGE_DATA); a
-    page showing codings reads the study's citation (one query)."""
+    page showing codings reads the studies' citations (one query, none while the data version
+    of `request` is unchanged)."""
     shown = PAGE_DATA.get(view_name or "", (CODINGS, PLACES, MEMBERSHIPS))
-    sources = Source.objects.study_citations() if CODINGS in shown else []
+    sources = list(STUDIES.get(request, "studies", Source.objects.study_citations)) if CODINGS in shown else []
     if PLACES in shown:
         sources.append(GEONAMES_ATTRIBUTION)
     if MEMBERSHIPS in shown:
@@ -155,7 +171,8 @@ def page_sources(view_name: str | None) -> list[str]:
 def page_citation(request) -> dict:
     """The citation of the HTML page answering `request`."""
     match = getattr(request, "resolver_match", None)
-    return citation_for(request.build_absolute_uri(), page_sources(match.view_name if match else None))
+    sources = page_sources(match.view_name if match else None, request)
+    return citation_for(request.build_absolute_uri(), sources, request)
 
 
 def release_entry(release: Release, url: str) -> dict:

@@ -82,8 +82,10 @@ class Case:
     rows: int  # rows in the list, so pages of 50 cycle within it
     citynet: Callable[[int], str]  # page number -> path
     datasette: str  # the first table page (later ones follow `next`)
-    floor: Callable[[int], list]  # offset -> rows of the page and its count
+    floor: Callable[[int], list]  # offset (a walk: the last id seen) -> rows of the page and its count
     small_path: str | None  # the same list for a small subject: the query count must not change
+    # A cursor walk (`cursor=*`, then each page's `next`): by id, like Datasette's `_next`.
+    walk: bool = False
 
 
 def sql(statement: str, params: list) -> list:
@@ -132,10 +134,21 @@ EVIDENCE_PAGE = (
 )
 
 
-def membership_floor(network: Network) -> Callable[[int], list]:
+# The same rows by key, as a cursor walk reads them (and Datasette's `_next`): after an id, by id.
+MEMBERSHIP_WALK = MEMBERSHIP_PAGE.replace(
+    "WHERE m.network_id = %s ORDER BY n.name, c.name, m.joined LIMIT 50 OFFSET %s",
+    "WHERE m.network_id = %s AND m.id > %s ORDER BY m.id LIMIT 50",
+)
+CODING_WALK = CODING_PAGE.replace(
+    "WHERE co.city_id = %s ORDER BY n.name, ci.name, k.kind, k.position LIMIT 50 OFFSET %s",
+    "WHERE co.city_id = %s AND co.id > %s ORDER BY co.id LIMIT 50",
+)
+
+
+def membership_floor(network: Network, page: str = MEMBERSHIP_PAGE) -> Callable[[int], list]:
     def run(offset: int) -> list:
         count = sql("SELECT COUNT(*) FROM networks_membership WHERE network_id = %s", [network.pk])
-        return count + sql(MEMBERSHIP_PAGE, [network.pk, offset])
+        return count + sql(page, [network.pk, offset])
 
     return run
 
@@ -144,10 +157,10 @@ def city_floor(offset: int) -> list:
     return sql("SELECT COUNT(*) FROM cities_city", []) + sql(CITY_PAGE, [offset])
 
 
-def coding_floor(city: City) -> Callable[[int], list]:
+def coding_floor(city: City, statement: str = CODING_PAGE) -> Callable[[int], list]:
     def run(offset: int) -> list:
         count = sql("SELECT COUNT(*) FROM networks_coding WHERE city_id = %s", [city.pk])
-        page = sql(CODING_PAGE, [city.pk, offset])
+        page = sql(statement, [city.pk, offset])
         ids = [row[0] for row in page]
         evidence = sql(CODING_EVIDENCE.format(ids=", ".join(["%s"] * len(ids))), ids) if ids else []
         return count + page + evidence
@@ -188,6 +201,19 @@ def find_subjects() -> Subjects:
     )
 
 
+def walk_path(start: str, ids) -> Callable[[int], str]:
+    """Page n of a cursor walk from `start`: `cursor=*` for the first, then the id of the last
+    row of page n - 1 (as that page's `next` names it)."""
+
+    def path(page: int) -> str:
+        if page == 1:
+            return f"{start}&cursor=*"
+        last = list(ids.order_by("pk").values_list("pk", flat=True)[(page - 1) * PAGE_SIZE - 1 :][:1])
+        return f"{start}&cursor={last[0] if last else 0}"
+
+    return path
+
+
 def cases(subjects: Subjects) -> list[Case]:
     network, city = subjects.network, subjects.city
     coding_rows = Coding.objects.filter(city=city).count()
@@ -209,6 +235,24 @@ def cases(subjects: Subjects) -> list[Case]:
             table_page("networks_coding", city_id=str(city.pk)),
             coding_floor(city),
             f"/api/v1/codings/?city={subjects.small_city.slug}",
+        ),
+        Case(
+            "Memberships of the largest network, walked",
+            Membership.objects.filter(network=network).count(),
+            walk_path(f"/api/v1/memberships/?network={network.slug}", Membership.objects.filter(network=network)),
+            table_page("networks_membership", network_id=str(network.pk)),
+            membership_floor(network, MEMBERSHIP_WALK),
+            f"/api/v1/memberships/?network={subjects.small_network.slug}&cursor=*",
+            walk=True,
+        ),
+        Case(
+            "Codings of the best-coded place, walked",
+            coding_rows,
+            walk_path(f"/api/v1/codings/?city={city.slug}", Coding.objects.filter(city=city)),
+            table_page("networks_coding", city_id=str(city.pk)),
+            coding_floor(city, CODING_WALK),
+            f"/api/v1/codings/?city={subjects.small_city.slug}&cursor=*",
+            walk=True,
         ),
         Case(
             "Cities, all",
@@ -466,11 +510,17 @@ def measure(case: Case, citynet, datasette_side, pages: int, progress: Callable[
     get_json(datasette_side, case.datasette)
     citynet_times, datasette_times, floor_times = [], [], []
     next_path = case.datasette
+    walk_path, after = case.citynet(1), 0
     for index in range(pages):
         page = index % available + 1
-        elapsed, size, body = get_json(citynet, case.citynet(page))
+        elapsed, size, body = get_json(citynet, walk_path if case.walk else case.citynet(page))
         citynet_times.append(elapsed)
         result.citynet_kb = max(result.citynet_kb, size / 1024)
+        floor_at = after if case.walk else (page - 1) * PAGE_SIZE
+        if case.walk:
+            # On along the walk's `next`; from its start again after the last page.
+            walk_path = relative(body["next"]) or case.citynet(1)
+            after = body["results"][-1]["id"] if body["next"] and body["results"] else 0
         if page == 1:
             result.count = body["count"]
             next_path = case.datasette
@@ -481,7 +531,7 @@ def measure(case: Case, citynet, datasette_side, pages: int, progress: Callable[
             result.datasette_count = body["filtered_table_rows_count"]
         next_path = relative(body.get("next_url")) or case.datasette
         started = time.perf_counter()
-        case.floor((page - 1) * PAGE_SIZE)
+        case.floor(floor_at)
         floor_times.append(time.perf_counter() - started)
         if (index + 1) % 25 == 0:
             progress(f"  {index + 1} of {pages} pages")

@@ -23,6 +23,7 @@ from networks.models import Participation
 from networks.models import Source
 from networks.models import SubNetwork
 from networks.models import Theme
+from networks.models.sources import source_label
 
 
 class PlaceInNetworkFields(serializers.Serializer):
@@ -163,13 +164,16 @@ class MembershipSerializer(CleanModelSerializer):
         if list(columns) != cls.Meta.fields:
             raise ValueError(f"The membership CSV writes {cls.__name__}.Meta.fields in order, not {columns}.")
         networks = Network.objects.filter(pk__in=spells.values("network")).values_list("pk", "slug", "name")
-        sources = Source.objects.filter(pk__in=spells.values("source")).values_list("pk", "label", "citation", "url")
+        sources = Source.objects.filter(pk__in=spells.values("source")).values_list(
+            "pk", "kind", "label", "citation", "interview_number", "year", "url"
+        )
         return membership_csv_lines(
             spells.for_export().iterator(chunk_size=2000),
             networks={pk: f"{quoted_cell(slug)},{quoted_cell(name)}" for pk, slug, name in networks},
             sources={
-                pk: f"{pk},{quoted_cell(label or citation[:80])},{quoted_cell(citation)},{quoted_cell(url)}"
-                for pk, label, citation, url in sources
+                pk: f"{pk},{quoted_cell(source_label(kind, label, citation, number, year))},"
+                f"{quoted_cell(citation)},{quoted_cell(url)}"
+                for pk, kind, label, citation, number, year, url in sources
             },
         )
 

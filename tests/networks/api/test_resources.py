@@ -276,3 +276,31 @@ def test_membership_pages_are_what_the_serializer_gives(client):
     assert all(list(result) == MembershipSerializer.Meta.fields for result in results)
     detail = client.get(f"/api/v1/memberships/{spells[0].pk}/").json()
     assert detail == generic[0] and list(detail) == list(generic[0])
+
+
+def test_coding_and_evidence_pages_are_what_the_serializers_give(client):
+    """CodingSerializer and QuoteSerializer write a row without DRF's per-field machinery; the
+    JSON is what DRF's fields give, in the order of Meta.fields: for a place and the network
+    as a whole, rated and not, every visibility of evidence."""
+    from networks.api.serializers import CodingSerializer
+    from networks.api.serializers import QuoteSerializer
+    from networks.models import Evidence
+
+    interview = SourceFactory(label="", citation="An interview with no short label, " * 4)
+    rated = CodingFactory(salience=2, outcome="", note="A note")
+    EvidenceFactory(coding=rated, visibility="public", original_text="Original", language="da", locator="p. 4")
+    EvidenceFactory(coding=rated, visibility="paraphrase", public_paraphrase="In other words", source=interview)
+    EvidenceFactory(coding=CodingFactory(city=None, salience=None), visibility="restricted", locator="min. 12")
+    codings = Coding.objects.for_list().order_by("network__name", "city__name", "code__kind", "code__position", "pk")
+    coding_serializer = CodingSerializer(context={"request": None})
+    generic = [super(CodingSerializer, coding_serializer).to_representation(coding) for coding in codings]
+    results = client.get("/api/v1/codings/").json()["results"]
+    assert results == generic and all(list(row) == CodingSerializer.Meta.fields for row in results)
+    assert {row["salience"] for row in results} == {2, None} and None in {row["city"] for row in results}
+
+    items = Evidence.objects.for_quote_table()
+    quote_serializer = QuoteSerializer()
+    generic = [super(QuoteSerializer, quote_serializer).to_representation(item) for item in items]
+    results = client.get("/api/v1/evidence/").json()["results"]
+    assert results == generic and all(list(row) == QuoteSerializer.Meta.fields for row in results)
+    assert {row["visibility"] for row in results} == {"public", "paraphrase", "restricted"}

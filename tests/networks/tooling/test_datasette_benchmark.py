@@ -42,6 +42,8 @@ def test_compares_every_case_with_datasette_and_writes_the_figures(tiny_field, t
     assert [result["name"] for result in report["results"]] == [
         "Memberships of the largest network",
         "Codings of the best-coded place",
+        "Memberships of the largest network, walked",
+        "Codings of the best-coded place, walked",
         "Cities, all",
         "Evidence of the best-coded place",
     ]
