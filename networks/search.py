@@ -14,7 +14,8 @@ plain results for the search page. What matches:
 
 On PostgreSQL, evidence is also matched by full-text search (stemmed English, ranked with
 SearchRank) and names by trigram similarity, so misspellings still find ("Copenhagn"); that needs
-the pg_trgm extension (migration 0008). Elsewhere (SQLite) the same fields are matched word by
+the pg_trgm extension (migration 0008), and trigram indexes on place names keep it from reading
+every place (migration 0009). Elsewhere (SQLite) the same fields are matched word by
 word, with crude stemming, and place names with accents folded (`cities.names.plain`): the
 results have the same shape on both.
 """
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from urllib.parse import urlencode
 
+from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import SearchQuery
 from django.contrib.postgres.search import SearchRank
 from django.contrib.postgres.search import SearchVector
@@ -60,7 +62,10 @@ from networks.models import Code
 from networks.models import Coding
 from networks.models import Evidence
 from networks.models import Network
+from networks.models import Source
 from networks.models import SubNetwork
+from networks.search_wordings import CODE_WORDINGS
+from networks.search_wordings import NETWORK_WORDINGS
 from networks.visibility import Reader
 
 KINDS = ["places", "networks", "subnetworks", "codes", "codings"]
@@ -74,55 +79,7 @@ KIND_NAMES = {
 # Hits shown per kind; with `kind=` one kind alone, up to SHOWN_ALONE.
 SHOWN = 20
 SHOWN_ALONE = 100
-# pg_trgm's similarity at which a name counts as a misspelling of the query.
-SIMILARITY = 0.3
 
-# How the field says what the codebook names (STUDY.md, Figures 1 and 2): code -> wordings,
-# compared with the query's words in plain form (lower case, no accents or punctuation).
-CODE_WORDINGS = {
-    "representation": (
-        *("lobbying", "lobby", "lobbyism", "advocacy", "advocating", "interest representation", "agenda setting"),
-        *("agenda", "speaking for cities", "voice", "influence"),
-    ),
-    "policy": (
-        *("policy formulation", "goal formulation", "goal setting", "common goals", "standards", "targets"),
-        *("co2 targets", "admission criteria", "policy initiatives", "resilience strategy"),
-    ),
-    "capacity": (
-        *("capacity building", "capacity development", "training", "consultancy", "technical assistance"),
-        *("management tools", "funding", "partner platform", "access to partners"),
-    ),
-    "knowledge": (
-        *("knowledge exchange", "knowledge transfer", "learning", "peer learning", "city to city learning"),
-        *("exchange of experience", "experience exchange", "best practice", "best practices", "information sharing"),
-    ),
-    "promotion": (
-        *("city branding", "branding", "visibility", "showcasing", "showcase", "profile", "city marketing"),
-        *("marketing", "export promotion", "attracting talent"),
-    ),
-    "consequences": ("logic of consequences", "strategic rationalism", "rational choice", "instrumental", "strategic"),
-    "appropriateness": (
-        *("logic of appropriateness", "norm and legitimacy seeking", "norm adaptation", "norms", "norm"),
-        *("legitimacy", "legitimation", "prestige", "recognition", "belonging"),
-    ),
-}
-# Networks by the names the field calls them: wording -> what their stored name contains.
-NETWORK_WORDINGS = {
-    "c40": "C40",
-    "c40 cities": "C40",
-    "climate leadership group": "C40",
-    "100rc": "100 Resilient Cities",
-    "100 rc": "100 Resilient Cities",
-    "rockefeller": "100 Resilient Cities",
-    "gcom": "Global Covenant of Mayors",
-    "covenant of mayors": "Covenant of Mayors",
-    "iclei": "ICLEI",
-    "local governments for sustainability": "ICLEI",
-    "uclg": "United Cities and Local Governments",
-    "under2": "Under2",
-    "under 2 coalition": "Under2",
-    "euro cities": "Eurocities",
-}
 STOP_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to", "with"}
 SUFFIXES = ("ing", "ed", "es", "s")
 
@@ -226,11 +183,14 @@ def _words(query: Query, *fields: str) -> Q:
 
 def _similar(queryset: QuerySet, name: str, query: Query) -> tuple[QuerySet, Q, models.Expression]:
     """`queryset` with its `name` field's trigram similarity to the query (PostgreSQL; 0
-    elsewhere) as `similarity`, the condition of a misspelling, and the expression to rank by."""
+    elsewhere) as `similarity`, the condition of a misspelling, and the expression to rank by.
+    The condition is pg_trgm's `%` operator, which a trigram index on the name answers (migration
+    0009), where `similarity >= x` reads every row: a name counts as a misspelling from pg_trgm's
+    `similarity_threshold` on, 0.3 unless the database sets another."""
     if not _on_postgresql():
         return queryset, Q(pk__in=[]), Value(0.0)
     queryset = queryset.alias(similarity=TrigramSimilarity(name, query.text))
-    return queryset, Q(similarity__gte=SIMILARITY), F("similarity")
+    return queryset, Q(TrigramSimilar(F(name), Value(query.text))), F("similarity")
 
 
 class PlainName(Func):
@@ -277,8 +237,56 @@ def _evidence(query: Query, reader: Reader) -> tuple[QuerySet, Q, models.Express
         "shown_original_text", "source__label", config="simple", weight="B"
     )
     search = SearchQuery(query.text, config="english", search_type="websearch")
-    evidence = evidence.alias(document=document)
-    return evidence, Q(document=search) | words, SearchRank(F("document"), search)
+    evidence = evidence.alias(document=document, stored_document=STORED_DOCUMENT)
+    matches = _stored_candidates(query, search) & (Q(document=search) | words)
+    return evidence, matches, SearchRank(F("document"), search)
+
+
+# Every text an evidence item stores, as one document: what `_stored_candidates` reads, and what
+# migration 0009 indexes (the same expression, so PostgreSQL can answer it from the index).
+STORED_DOCUMENT = (
+    SearchVector("text", config="english")
+    + SearchVector("public_paraphrase", config="english")
+    + SearchVector("original_text", config="simple")
+)
+# websearch syntax for leaving a word out ("lobby -brussels").
+NEGATION = re.compile(r"(?:^|\s)-\w")
+
+
+def _stored_candidates(query: Query, search: SearchQuery) -> Q:
+    """A condition on what evidence stores, met by every item the search can match, that the
+    indexes of migration 0009 answer, so the shown values (computed per row, as the reader may
+    see them) are only computed for a few candidates rather than for 500,000 items.
+
+    What a reader is shown of an item is one of its stored texts (or nothing), so an item whose
+    shown text matches has a stored text that does: its stored document matches the full-text
+    query, or each word is in a stored text, or a word is in its source's label (the shown
+    document holds the label too; such items stay candidates). A query leaving a word out can
+    match a shown text whose stored texts hold that word: it reads every item."""
+    if NEGATION.search(query.text):
+        return Q()
+    stored_words = Q()
+    for word in query.stems:
+        stored_words &= (
+            Q(text__icontains=word) | Q(public_paraphrase__icontains=word) | Q(original_text__icontains=word)
+        )
+    any_word = " or ".join(query.terms)
+    labels = Source.objects.annotate(label_document=SearchVector("label", config="simple"))
+    named = labels.filter(
+        Q(label_document=SearchQuery(any_word, config="english", search_type="websearch")) | _any_word(query, "label")
+    )
+    # The sources' ids as values (one small query): a subquery's rows are unknown to the
+    # planner, which then expects every item to match and reads them all, not the indexes.
+    of_named_sources = Q(source_id__in=list(named.values_list("pk", flat=True)))
+    return Q(stored_document=search) | stored_words | of_named_sources
+
+
+def _any_word(query: Query, name: str) -> Q:
+    """One stem of the query or another in field `name` (contains, ignoring case)."""
+    condition = Q(pk__in=[])
+    for word in query.stems:
+        condition |= Q(**{f"{name}__icontains": word})
+    return condition
 
 
 def _flag(condition) -> Case:

@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.db.models import Value
 from django.db.models import When
 from django.db.models.functions import Cast
-from django.db.models.functions import Substr
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -366,18 +365,14 @@ class EvidenceQuerySet(models.QuerySet):
 
     def for_matrix_rows(self, codings: CodingQuerySet, reader: Reader = None) -> EvidenceQuerySet:
         """The evidence of `codings` as plain tuples for `aggregates.coding_rows`, as `reader`
-        may see it (`for_reader`): (coding id, id, visibility, kind, text, locator, the source
-        as `str(source)` shows it), by coding and position."""
-        source = Case(
-            When(source__label="", then=Substr("source__citation", 1, 80)),
-            default=F("source__label"),
-            output_field=models.TextField(),
-        )
+        may see it (`for_reader`): (coding id, id, visibility, kind, text, locator, then the
+        source's kind, label, citation, interview number and year, from which `source_label`
+        names it), by coding and position."""
         return (
             self.filter(coding__in=codings.values("pk"))
             .for_reader(reader)
             .order_by("coding_id", "position", "pk")
-            .values_list("coding_id", "id", "visibility", "shown_kind", "shown_text", "shown_locator", source)
+            .values_list("coding_id", "id", "visibility", "shown_kind", "shown_text", "shown_locator", *SOURCE_VALUES)
         )
 
     def for_quote_table(self, reader: Reader = None) -> EvidenceQuerySet:
@@ -405,6 +400,10 @@ class EvidenceQuerySet(models.QuerySet):
         return self.filter(
             Q(shown_text__icontains=query) | Q(shown_original_text__icontains=query) | Q(source__label__icontains=query)
         )
+
+
+# What `sources.source_label` names a source from, read as plain values alongside evidence.
+SOURCE_VALUES = ("source__kind", "source__label", "source__citation", "source__interview_number", "source__year")
 
 
 def masked_evidence() -> dict[str, models.Expression]:

@@ -22,6 +22,16 @@ class SourceKind(models.TextChoices):
     DATASET = "dataset", "Data set or member list"
 
 
+def source_label(kind: str, label: str, citation: str, interview_number: int | None, year: int | None) -> str:
+    """A source's short name, the one pages, CSV downloads and the API all give it: an interview
+    by its number and year ("Interview 2, 2018"), whatever label the study cites it by ("Informant
+    2"), since the study's own wordings differ from city to city; anything else by its label, or
+    the start of its citation. Pages and exports that read sources as plain values call this too."""
+    if kind == SourceKind.INTERVIEW and interview_number:
+        return f"Interview {interview_number}, {year}" if year else f"Interview {interview_number}"
+    return label or citation[:80]
+
+
 class Source(models.Model):
     """Where a fact or a code comes from: an interview, a document, a web page, a
     data set or the study itself. Interviews point to the study that reports them."""
@@ -74,4 +84,9 @@ class Source(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label or self.citation[:80]
+        return self.short_label
+
+    @property
+    def short_label(self) -> str:
+        """`source_label` of this source; `label` keeps the study's own wording ("Cited as")."""
+        return source_label(self.kind, self.label, self.citation, self.interview_number, self.year)

@@ -177,7 +177,9 @@ def percent_agreement(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | Non
 def coding_rows(codings: Iterable) -> list[dict]:
     """Coding instances (from `Coding.objects.for_agreement(reader)`: city, network, code, coder
     joined, evidence with source prefetched as the reader may see it) as the plain rows this
-    module works on."""
+    module works on. Each evidence item also carries what a page unfolds it to, as the reader
+    may see it: "locator", "original_text", "language" and "source_detail" (the source's "kind",
+    "label", "short_label", "citation", "interview_number", "year" and "url")."""
     return [
         {
             "id": coding.pk,
@@ -197,12 +199,29 @@ def coding_rows(codings: Iterable) -> list[dict]:
                     "kind": item.shown_kind,
                     "text": item.shown_text,
                     "citation": item.shown_citation,
+                    "locator": item.shown_locator,
+                    "original_text": item.shown_original_text,
+                    "language": item.language,
+                    "source_detail": _source_detail(item.source),
                 }
                 for item in coding.evidence.all()
             ],
         }
         for coding in codings
     ]
+
+
+def _source_detail(source) -> dict:
+    """A Source as plain values, named as everywhere else (`short_label`), for a page to unfold."""
+    return {
+        "kind": source.kind,
+        "label": source.label,
+        "short_label": source.short_label,
+        "citation": source.citation,
+        "interview_number": source.interview_number,
+        "year": source.year,
+        "url": source.url,
+    }
 
 
 def _leading(rows: list[dict]) -> dict:

@@ -87,11 +87,11 @@ def test_city_page_query_count_does_not_grow_with_codings(client, django_assert_
     # city, its memberships (with network and source), codings (with network, code, coder),
     # their evidence (with source), participations, engagement observations, the codebook;
     # then for "Cite this view": the newest release and the study's citation; for all its networks
-    # (networks.overlap): their themes, and for the places most like it two grouped counts and the
+    # (networks.overlap): their themes, and for the places most like it one grouped count and the
     # chosen places' networks in common
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(reverse("cities:city_detail", args=[small.slug]))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(reverse("cities:city_detail", args=[big.slug]))
 
 
@@ -155,9 +155,9 @@ def test_city_page_links_to_itself_across_its_networks(client, london):
 @pytest.mark.parametrize("n_cities", [5, 300])
 def test_city_list_runs_the_same_queries_with_5_and_300_cities(client, django_assert_num_queries, n_cities):
     CityFactory.create_batch(n_cities)
-    # count for the paginator, one page of cities with their membership counts;
-    # then for "Cite this view": the newest release
-    with django_assert_num_queries(3):
+    # the filters' choices (countries in the register, themes), count for the paginator, one
+    # page of cities with their membership counts; then for "Cite this view": the newest release
+    with django_assert_num_queries(5):
         response = client.get(reverse("cities:city_list"))
     assert response.context["page"].paginator.count == n_cities
 
@@ -195,15 +195,15 @@ def test_city_list_filtered_by_network_lists_its_members_with_all_their_spells(c
 
 
 @pytest.mark.parametrize("n_cities", [5, 120])
-def test_city_list_filtered_by_network_runs_four_queries_and_keeps_the_filter_on_other_pages(
+def test_city_list_filtered_by_network_runs_six_queries_and_keeps_the_filter_on_other_pages(
     client, django_assert_num_queries, n_cities
 ):
     network = NetworkFactory(slug="n")
     for city in CityFactory.create_batch(n_cities):
         MembershipFactory(city=city, network=network)
-    # the network, the count for the paginator, one page of its members with their spell
-    # counts; then for "Cite this view": the newest release
-    with django_assert_num_queries(4):
+    # the filters' choices (countries, themes), the network, the count for the paginator, one
+    # page of its members with their spell counts; then for "Cite this view": the newest release
+    with django_assert_num_queries(6):
         response = client.get(reverse("cities:city_list"), {"network": "n"})
     assert response.context["page"].paginator.count == n_cities
     if n_cities > 100:

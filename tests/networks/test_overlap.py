@@ -128,6 +128,26 @@ def test_timeline_counts_members_per_year_by_the_years_the_dates_are_known_to(cl
     assert f'"Eurocities","eurocities",{timezone.localdate().year},1,0,0' in csv
 
 
+def test_timeline_names_rather_than_draws_networks_known_only_from_undated_member_lists(client, field):
+    # A member list without dates, as ClimActor's yearly snapshots are: no year to count a member in.
+    snapshot = NetworkFactory(name="Snapshot Network", acronym="SN", slug="snapshot")
+    for place in (field["oslo"], field["paris"], field["vejle"], CityFactory(), CityFactory()):
+        MembershipFactory(city=place, network=snapshot, joined=None, listed_on=datetime.date(2022, 12, 31))
+    response = client.get(TIMELINE)
+    # The largest network by members (5) is left out of the lines, not drawn as five years of zeros.
+    assert [network["label"] for network in response.context["timeline"]["networks"]] == ["C40", "GCoM", "Eurocities"]
+    html = " ".join(response.content.decode().split())
+    assert 'no year can count them: <a href="/networks/snapshot/">SN</a> 5 spells.' in html
+    # Chosen, it is named the same way, and the networks drawn say nothing of it.
+    chosen = client.get(TIMELINE, {"network": ["snapshot", "eurocities"]})
+    assert [network["label"] for network in chosen.context["timeline"]["networks"]] == ["Eurocities"]
+    assert 'no year can count them: <a href="/networks/snapshot/">SN</a> 5 spells.' in " ".join(
+        chosen.content.decode().split()
+    )
+    csv = client.get(TIMELINE, {"network": ["snapshot"], "format": "csv"}).content.decode()
+    assert '"snapshot"' not in csv and '"SN"' not in csv
+
+
 def test_city_page_shows_its_networks_and_the_places_most_like_it(client, field):
     response = client.get(reverse("cities:city_detail", args=["paris"]))
     html = response.content.decode()
@@ -164,8 +184,9 @@ def test_city_portfolio_lists_themes_in_one_query(field, django_assert_num_queri
 
 # Every page: the form's choices (countries, themes, networks), the shown networks (one grouped
 # count), their (network, place) pairs or spells, and the page's citation (study sources, releases).
-# With a pair: its two networks, then the shared members' count and page.
-@pytest.mark.parametrize(("url", "queries"), [(OVERLAP, 7), (TIMELINE, 7), (OVERLAP + "?a=c40&b=gcom", 11)])
+# The timeline: also the other networks with undated spells. With a pair: its two networks, then
+# the shared members' count and page.
+@pytest.mark.parametrize(("url", "queries"), [(OVERLAP, 7), (TIMELINE, 8), (OVERLAP + "?a=c40&b=gcom", 11)])
 def test_many_network_pages_run_the_same_queries_at_any_size(
     client, field, url, queries, django_assert_max_num_queries
 ):

@@ -276,7 +276,8 @@ def test_each_selection_is_coded_with_its_codings_code_and_describes_salience():
 
     assert selection["code"] == code_guid("knowledge")
     assert "salience 3 (central), outcome met" in selection["description"]
-    assert "Informant 2, 2018, p. 67" in selection["description"]
+    # The source by the name pages, CSVs and the API give it (sources.source_label).
+    assert "Interview 2, 2018, p. 67" in selection["description"]
 
 
 @pytest.mark.django_db
