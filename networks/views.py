@@ -31,6 +31,7 @@ from networks.aggregates.quotes import AGREEMENT_COLUMNS
 from networks.charts.overlap import overlap_figure
 from networks.charts.overlap import overlap_pairs_figure
 from networks.charts.overlap import timeline_figure
+from networks.collector import collector_paused
 from networks.models import Code
 from networks.models import Coder
 from networks.models import Coding
@@ -151,6 +152,7 @@ def network_list(request):
 
 
 @cache_for_public_readers
+@collector_paused()
 def network_detail(request, slug):
     network = get_object_or_404(Network.objects.for_detail(), slug=slug)
     codes = list(Code.objects.current())
@@ -160,6 +162,7 @@ def network_detail(request, slug):
     if wants_csv(request):
         tables = {"offers": (offers["functions"], OFFER_FIELDS), "members": (places, PLACE_FIELDS)}
         return csv_download(request, tables, network.slug)
+    map_figure, map_narrow_figure = charts.member_map_figures(places)
     # A network may have 10,000 members and 50,000 codings: the page shows a page of the
     # members and the first codings, and links to the complete lists.
     members = Membership.objects.in_network(network).for_members_table()
@@ -181,11 +184,11 @@ def network_detail(request, slug):
         "member_codings_count": member_codings.count(),
         "offers": offers,
         "offer_bars": aggregates.offer_evidence(offer_codings(network, request.user), offers),
-        "offers_figure": charts.figure_json(charts.offer_and_use_figure(offers)),
+        "offers_figure": charts.offer_and_use_figure(offers),
         "places": places,
         "unplaced": [place for place in places if place["latitude"] is None],
-        "map_figure": charts.figure_json(charts.member_map_figure(places)),
-        "map_narrow_figure": charts.figure_json(charts.member_map_figure(places, narrow=True)),
+        "map_figure": map_figure,
+        "map_narrow_figure": map_narrow_figure,
         "participants": aggregates.participants_by_subnetwork(
             network.subnetworks.all(), participations[:PARTICIPATIONS_SHOWN]
         ),
@@ -196,6 +199,7 @@ def network_detail(request, slug):
 
 
 @cache_for_public_readers
+@collector_paused()
 def compare(request):
     network = network_or_404(request.GET.get("network"))
     chosen = chosen_cities(request)
@@ -225,8 +229,8 @@ def compare(request):
         "not_coded": [slug for slug in chosen if slug not in {city.slug for city in found}],
         "grid": grid,
         "contrasts": aggregates.matrix_contrasts(grid)[:3],
-        "figure": charts.figure_json(charts.comparison_figure(grid)),
-        "narrow_figure": charts.figure_json(charts.comparison_figure(grid, narrow=True)),
+        "figure": charts.comparison_figure(grid),
+        "narrow_figure": charts.comparison_figure(grid, narrow=True),
         "csv_urls": csv_urls(request, "matrix"),
         "agreement_counts": aggregates.agreement_counts(grid),
     }
@@ -251,13 +255,14 @@ def compare_cities(request):
         "names": [names.get(slug, slug) for slug in slugs],
         "grid": grid,
         "pair": aggregates.city_pair(grid, slugs),
-        "figure": charts.figure_json(charts.city_pair_figure(grid, slugs)),
+        "figure": charts.city_pair_figure(grid, slugs),
         "csv_urls": csv_urls(request, "pair"),
     }
     return render(request, "networks/compare_cities.html", context)
 
 
 @cache_for_public_readers
+@collector_paused()
 def logics(request):
     network = network_or_404(request.GET.get("network"))
     matrix = values_matrix(network, reader=request.user, details=True)
@@ -268,13 +273,14 @@ def logics(request):
         "network": network,
         "networks": Network.objects.order_by("name"),
         "rows": rows,
-        "figure": charts.figure_json(charts.logics_figure(rows)),
+        "figure": charts.logics_figure(rows),
         "csv_urls": csv_urls(request, "logics"),
     }
     return render(request, "networks/logics.html", context)
 
 
 @cache_while_unchanged
+@collector_paused()
 def graph(request):
     query = search_text(request)
     data = aggregates.comembership_graph(Network.objects.for_graph())
@@ -284,26 +290,28 @@ def graph(request):
         "query": query,
         "graph": data,
         "matches": aggregates.graph_matches(data, query),
-        "figure": charts.figure_json(charts.network_graph_figure(data, query)),
-        "narrow_figure": charts.figure_json(charts.network_graph_figure(data, query, narrow=True)),
+        "figure": charts.network_graph_figure(data, query),
+        "narrow_figure": charts.network_graph_figure(data, query, narrow=True),
         "csv_urls": csv_urls(request, "graph"),
     }
     return render(request, "networks/graph.html", context)
 
 
 @cache_while_unchanged
+@collector_paused()
 def member_map(request):
     network = network_or_404(request.GET.get("network"))
     places = aggregates.member_places_from_rows(Membership.objects.for_map_rows(network))
     if wants_csv(request):
         return csv_download(request, {"map": (places, PLACE_FIELDS)}, network.slug if network else "members")
+    figure, narrow_figure = charts.member_map_figures(places)
     context = {
         "network": network,
         "networks": Network.objects.order_by("name"),
         "places": places,
         "unplaced": [place for place in places if place["latitude"] is None],
-        "figure": charts.figure_json(charts.member_map_figure(places)),
-        "narrow_figure": charts.figure_json(charts.member_map_figure(places, narrow=True)),
+        "figure": figure,
+        "narrow_figure": narrow_figure,
         "csv_urls": csv_urls(request, "map"),
     }
     return render(request, "networks/map.html", context)
@@ -453,8 +461,8 @@ def overlap_page(request):
         "form": form,
         "overlap": data,
         "pairs": data["pairs"][:PAIRS_SHOWN],
-        "figure": charts.figure_json(overlap_figure(data)),
-        "narrow_figure": charts.figure_json(overlap_pairs_figure(data["pairs"])),
+        "figure": overlap_figure(data),
+        "narrow_figure": overlap_pairs_figure(data["pairs"]),
         "first": first,
         "second": second,
         "members": Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page")) if first else None,
@@ -477,8 +485,8 @@ def timeline_page(request):
         "timeline": timeline,
         "table": overlap.timeline_table(timeline),
         "undated": overlap.undated_spells(timeline),
-        "figure": charts.figure_json(timeline_figure(timeline)),
-        "narrow_figure": charts.figure_json(timeline_figure(timeline, narrow=True)),
+        "figure": timeline_figure(timeline),
+        "narrow_figure": timeline_figure(timeline, narrow=True),
         "csv_urls": csv_urls(request, "timeline"),
     }
     return render(request, "networks/timeline.html", context)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from networks.models import Code
 from networks.models import Coding
+from networks.models.sources import source_label as short_label
 from networks.salience import highest
 from networks.salience import salience_rank
 from networks.visibility import RESTRICTED_LABEL
@@ -31,14 +32,16 @@ def evidence_details(
 ) -> dict:
     """What a page shows of an evidence item beyond its line, when it is expanded: the
     original text as the reader may see it and the source's full citation: {"original_text",
-    "language", "source_detail": {"kind", "label", "citation", "interview_number", "year",
-    "url"}} (`templates/networks/_source_label.html` names the source from it)."""
+    "language", "source_detail": {"kind", "label" (the study's own wording), "short_label" (the
+    name `networks.models.sources.source_label` gives it everywhere), "citation",
+    "interview_number", "year", "url"}}."""
     return {
         "original_text": original_text,
         "language": language,
         "source_detail": {
             "kind": source_kind,
             "label": source_label,
+            "short_label": short_label(source_kind, source_label, citation, interview_number, year),
             "citation": citation,
             "interview_number": interview_number,
             "year": year,
@@ -121,7 +124,11 @@ def coding_rows(codings: Iterable[tuple], evidence: Iterable[tuple]) -> list[dic
     as the reader may see it). `coded_at` is then the database's text of the time, which
     sorts as the time does."""
     by_coding: dict[int, list[dict]] = defaultdict(list)
-    for coding, pk, visibility, kind, text, locator, source, *details in evidence:
+    for coding, pk, visibility, kind, text, locator, *rest in evidence:
+        # The source's kind, label, citation, interview number and year (SOURCE_VALUES), then
+        # with a page's details the original text, its language and the source's URL.
+        source_values, details = rest[:5], rest[5:]
+        source = short_label(*source_values)
         item = {
             "id": pk,
             "visibility": visibility,
@@ -132,7 +139,8 @@ def coding_rows(codings: Iterable[tuple], evidence: Iterable[tuple]) -> list[dic
             "citation": f"{source}, {locator}" if locator else source,
         }
         if details:
-            item.update(evidence_details(*details))
+            original_text, language, url = details
+            item.update(evidence_details(original_text, language, *source_values, url))
         by_coding[coding].append(item)
     return [
         {
@@ -187,8 +195,15 @@ def summarise_cell(codings: list[Coding]) -> dict:
 
 def summarise_rows(codings: list[dict]) -> dict:
     """`summarise_cell` of `coding_row`s; "unrated" counts the codings with no salience."""
-    leading = max(codings, key=lambda coding: (salience_rank(coding["salience"]), coding["coded_at"]))
-    evidence = [row for coding in codings for row in coding["evidence"]]
+    if len(codings) == 1:
+        # A cell of one coding (as most of the study's are): it leads, without a ranking.
+        leading = codings[0]
+        evidence = list(leading["evidence"])
+        coders = [leading["coder"]]
+    else:
+        leading = max(codings, key=lambda coding: (salience_rank(coding["salience"]), coding["coded_at"]))
+        evidence = [row for coding in codings for row in coding["evidence"]]
+        coders = sorted({coding["coder"] for coding in codings})
     return {
         "salience": leading["salience"],
         "unrated": sum(coding["salience"] is None for coding in codings),
@@ -196,7 +211,7 @@ def summarise_rows(codings: list[dict]) -> dict:
         "perspective": leading["perspective"],
         "evidence_count": len(evidence),
         "evidence": evidence,
-        "coders": sorted({coding["coder"] for coding in codings}),
+        "coders": coders,
         "codings": [
             {
                 "id": coding["id"],

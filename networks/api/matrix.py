@@ -26,15 +26,16 @@ from networks.api.shapes import AgreementSerializer
 from networks.api.shapes import MatrixQuerySerializer
 from networks.api.shapes import MatrixSerializer
 from networks.api.shapes import NetworkQuerySerializer
+from networks.collector import collector_paused
 from networks.models import Code
 from networks.models import Coding
+from networks.models import Evidence
 from networks.models import Network
 from networks.research import agreement
 from networks.research.citations import attribution_lines
 from networks.selectors import CODING_NOTE
 from networks.selectors import agreed_matrix
-from networks.selectors import evidence_sources
-from networks.selectors import studies_attribution
+from networks.selectors import studies_cited
 from networks.visibility import cached_for_public_readers
 
 
@@ -87,9 +88,12 @@ class MatrixView(AggregateView):
             # Rendered once and reused while the data are unchanged (citynet.caching): the
             # matrix of a network with thousands of members is costly to build and megabytes of JSON.
             def build() -> HttpResponse:
-                body = renderer.render(
-                    self.matrix_data(request, network, cities), request.accepted_media_type, self.get_renderer_context()
-                )
+                with collector_paused():
+                    body = renderer.render(
+                        self.matrix_data(request, network, cities),
+                        request.accepted_media_type,
+                        self.get_renderer_context(),
+                    )
                 return HttpResponse(body, content_type=renderer.media_type)
 
             return cached_for_public_readers(request, build, variant=request.accepted_media_type)
@@ -103,8 +107,14 @@ class MatrixView(AggregateView):
     def matrix(self, request, network: Network | None, cities: list[str]) -> tuple[dict, list[str]]:
         """The matrix with agreement marks, with evidence as the request's user may see it, and
         its attribution lines."""
-        codings = Coding.objects.for_matrix_rows(network, cities).values("pk")
-        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
+        # Every evidence item of the matrix's codings, filtered by joins (not `coding__in` a
+        # subquery of 50,000 codings), so only the few citing a study are read.
+        evidence = Evidence.objects.filter(coding__city__isnull=False)
+        if network is not None:
+            evidence = evidence.filter(coding__network=network)
+        if cities:
+            evidence = evidence.filter(coding__city__slug__in=cities)
+        attribution = [GEONAMES_ATTRIBUTION, *studies_cited(evidence), CODING_NOTE]
         return agreed_matrix(network, cities, reader=request.user), attribution
 
     def matrix_data(self, request, network: Network | None, cities: list[str]) -> dict:
@@ -139,7 +149,8 @@ class AgreementView(AggregateView):
         summary = agreement.agreement_summary(
             agreement.coding_rows(codings), codes=[column["code"] for column in columns]
         )
-        attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
+        evidence = Evidence.objects.filter(coding__in=codings.values("pk"))
+        attribution = [GEONAMES_ATTRIBUTION, *studies_cited(evidence), CODING_NOTE]
         if getattr(request.accepted_renderer, "format", None) == "csv":
             comments = attribution_lines("agreement between coders", request.build_absolute_uri(), attribution)
             rows = aggregates.agreement_flat_rows(summary)

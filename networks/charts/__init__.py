@@ -1,10 +1,13 @@
-"""Every Plotly figure Citynet draws. The only module that imports plotly.
+"""Every Plotly figure Citynet draws.
 
 Each `<subject>_figure(rows)` takes plain data (the shapes built in `networks.aggregates`)
-and returns a `go.Figure`; nothing here touches the database, a request or the settings.
-Views turn a figure into JSON with `figure_json` and the page's static script draws it
-with the vendored plotly.js. Click targets travel in `customdata`: the id of the evidence
-an element stands for, or the URL of the page it opens."""
+and returns a plotly.js figure as plain data, {"data": [trace dicts], "layout": {...}};
+nothing here touches the database, a request or the settings. The figures are dicts, not
+`go.Figure`s: plotly.py's validation of every property cost more than the rest of a page
+built from an empty cache (issue 15), so it runs in the chart tests instead (each figure
+there goes through `go.Figure`). A page embeds a figure with json_script and its static
+script draws it with the vendored plotly.js. Click targets travel in `customdata`: the id
+of the evidence an element stands for, or the URL of the page it opens."""
 
 from networks.charts.bars import city_pair_figure
 from networks.charts.bars import engagement_figure
@@ -14,6 +17,7 @@ from networks.charts.heatmaps import comparison_figure
 from networks.charts.heatmaps import portfolio_figure
 from networks.charts.places import graph_layout
 from networks.charts.places import member_map_figure
+from networks.charts.places import member_map_figures
 from networks.charts.places import network_graph_figure
 from networks.charts.style import ACCENT
 from networks.charts.style import AGREEMENT_LINES
@@ -54,6 +58,7 @@ __all__ = [
     "graph_layout",
     "logics_figure",
     "member_map_figure",
+    "member_map_figures",
     "network_graph_figure",
     "offer_and_use_figure",
     "portfolio_figure",

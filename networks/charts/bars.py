@@ -3,8 +3,6 @@ two cities side by side, and the logics of participation."""
 
 from collections import defaultdict
 
-import plotly.graph_objects as go
-
 from networks.charts.style import ACCENT
 from networks.charts.style import LINE
 from networks.charts.style import MUTED
@@ -18,6 +16,9 @@ from networks.salience import UNRATED_MARK
 from networks.salience import salience_label
 
 RESEARCHER_SIDE = "#6b7f99"
+# Members named in a bar's hover, highest salience first: a network of 10,000 members would
+# otherwise put thousands of names in one tooltip (and half a megabyte in the page).
+HOVER_NAMES = 20
 
 
 def _named(names: list[str], limit: int = 4) -> str:
@@ -42,7 +43,7 @@ def _network_text(function: dict) -> str:
     return "not rated" if function.get("network_unrated") else "not coded"
 
 
-def offer_and_use_figure(comparison: dict) -> go.Figure:
+def offer_and_use_figure(comparison: dict) -> dict:
     """A network's own view beside its members' (`offer_and_use`): per function, the salience
     the network's staff give it, the mean salience members' informants give it and the mean
     in the researchers' analysis of members, each side naming the members it counts (a member
@@ -61,18 +62,19 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
         for function in functions
     ]
     traces = [
-        go.Bar(
-            name="The network's staff: what it offers",
-            y=labels,
-            x=[function["network_salience"] for function in functions],
-            orientation="h",
-            marker={"color": NETWORK_SIDE},
-            hovertext=network_hover,
-            hoverinfo="text",
-            text=[_network_text(function) for function in functions],
-            textposition="outside",
-            customdata=[function["network_anchor"] for function in functions],
-        )
+        {
+            "type": "bar",
+            "name": "The network's staff: what it offers",
+            "y": labels,
+            "x": [function["network_salience"] for function in functions],
+            "orientation": "h",
+            "marker": {"color": NETWORK_SIDE},
+            "hovertext": network_hover,
+            "hoverinfo": "text",
+            "text": [_network_text(function) for function in functions],
+            "textposition": "outside",
+            "customdata": [function["network_anchor"] for function in functions],
+        }
     ]
     sides = [
         ("members", "Members' informants", ACCENT),
@@ -84,13 +86,14 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
             continue
         hover = []
         for function in functions:
-            named = (
-                ", ".join(
-                    f"{member['name']} {'not rated' if member['salience'] is None else member['salience']}"
-                    for member in function[side]
-                )
-                or "none"
+            members = function[side]
+            named = ", ".join(
+                f"{member['name']} {'not rated' if member['salience'] is None else member['salience']}"
+                for member in members[:HOVER_NAMES]
             )
+            if len(members) > HOVER_NAMES:
+                named += f" and {len(members) - HOVER_NAMES:,} more (the table's CSV lists them all)"
+            named = named or "none"
             unrated = function.get(f"{side}_unrated", 0)
             hover.append(
                 f"<b>{function['name']}</b><br>{title}: mean {_side_text(function[f'{side}_mean'], 1, unrated)}"
@@ -100,27 +103,27 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
                 f"<br>Named by: {named}<br>Click for the evidence"
             )
         traces.append(
-            go.Bar(
-                name=f"{title}:<br>mean over {n} ({_named(counted, 3)})",
-                y=labels,
-                x=[function[f"{side}_mean"] or 0 for function in functions],
-                orientation="h",
-                marker={"color": colour},
-                hovertext=hover,
-                hoverinfo="text",
-                text=[
+            {
+                "type": "bar",
+                "name": f"{title}:<br>mean over {n} ({_named(counted, 3)})",
+                "y": labels,
+                "x": [function[f"{side}_mean"] or 0 for function in functions],
+                "orientation": "h",
+                "marker": {"color": colour},
+                "hovertext": hover,
+                "hoverinfo": "text",
+                "text": [
                     _side_text(
                         function[f"{side}_mean"], function[f"{side}_mentioning"], function.get(f"{side}_unrated", 0)
                     )
                     for function in functions
                 ],
-                textposition="outside",
-                customdata=[function[f"{side}_anchor"] for function in functions],
-            )
+                "textposition": "outside",
+                "customdata": [function[f"{side}_anchor"] for function in functions],
+            }
         )
-    figure = go.Figure(traces)
-    figure.update_layout(
-        **base_layout(
+    layout = with_salience_axis(
+        base_layout(
             barmode="group",
             height=160 + 22 * len(traces) * max(1, len(functions)),
             showlegend=True,
@@ -130,13 +133,12 @@ def offer_and_use_figure(comparison: dict) -> go.Figure:
             hovermode="closest",
         )
     )
-    figure = with_salience_axis(figure)
     # Room on the right for "not named" beside a bar of 3.
-    figure.update_xaxes(range=[0, 3.9])
-    return figure
+    layout["xaxis"]["range"] = [0, 3.9]
+    return {"data": traces, "layout": layout}
 
 
-def engagement_figure(rows: list[dict]) -> go.Figure:
+def engagement_figure(rows: list[dict]) -> dict:
     """Engagement over time (`engagement_series`): the observations as points, one colour per
     network, level 0..3, with no line between them (the sources report nothing in between, so
     a line would invent a steady change); a star marks the peak a source names, an open marker
@@ -147,67 +149,66 @@ def engagement_figure(rows: list[dict]) -> go.Figure:
     traces = []
     for index, (network, points) in enumerate(by_network.items()):
         points.sort(key=lambda point: point["date"])
-        traces.append(
-            go.Scatter(
-                name=network,
-                x=[point["date"] for point in points],
-                y=[point["level"] for point in points],
-                mode="markers",
-                marker={
-                    "size": [18 if point["peak"] else 11 for point in points],
-                    "symbol": [
-                        ("star" if point["peak"] else "circle") + ("-open" if point["approximate"] else "")
-                        for point in points
-                    ],
-                    "color": PALETTE[index % len(PALETTE)],
-                    "line": {"width": 2, "color": PALETTE[index % len(PALETTE)]},
-                },
-                customdata=[f"engagement-{point['id']}" for point in points if "id" in point] or None,
-                hovertext=[
-                    f"<b>{network}, {point['when']}</b><br>{point['level_label']}"
-                    f"{' (the peak)' if point['peak'] else ''}<br>{point['source']}"
+        trace = {
+            "type": "scatter",
+            "name": network,
+            "x": [point["date"] for point in points],
+            "y": [point["level"] for point in points],
+            "mode": "markers",
+            "marker": {
+                "size": [18 if point["peak"] else 11 for point in points],
+                "symbol": [
+                    ("star" if point["peak"] else "circle") + ("-open" if point["approximate"] else "")
                     for point in points
                 ],
-                hoverinfo="text",
-            )
-        )
-    figure = go.Figure(traces)
-    figure.update_layout(
-        **base_layout(
-            height=320,
-            showlegend=True,
-            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-            margin={"l": 8, "r": 16, "t": 40, "b": 40},
-            annotations=[
-                {
-                    "text": "Points are what the sources report; nothing is reported between them.",
-                    "xref": "paper",
-                    "yref": "paper",
-                    "x": 0,
-                    "y": -0.22,
-                    "showarrow": False,
-                    "xanchor": "left",
-                    "font": {"size": 11, "color": MUTED},
-                }
+                "color": PALETTE[index % len(PALETTE)],
+                "line": {"width": 2, "color": PALETTE[index % len(PALETTE)]},
+            },
+            "hovertext": [
+                f"<b>{network}, {point['when']}</b><br>{point['level_label']}"
+                f"{' (the peak)' if point['peak'] else ''}<br>{point['source']}"
+                for point in points
             ],
-        )
-    )
-    figure.update_yaxes(
-        range=[-0.3, 3.4],
-        tickvals=[0, 1, 2, 3],
-        ticktext=["None", "Low", "Moderate", "High"],
-        gridcolor=LINE,
-        automargin=True,
-        fixedrange=True,
+            "hoverinfo": "text",
+        }
+        customdata = [f"engagement-{point['id']}" for point in points if "id" in point]
+        if customdata:
+            trace["customdata"] = customdata
+        traces.append(trace)
+    layout = base_layout(
+        height=320,
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 8, "r": 16, "t": 40, "b": 40},
+        annotations=[
+            {
+                "text": "Points are what the sources report; nothing is reported between them.",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.22,
+                "showarrow": False,
+                "xanchor": "left",
+                "font": {"size": 11, "color": MUTED},
+            }
+        ],
+        xaxis={"type": "date", "gridcolor": LINE, "automargin": True, "fixedrange": True},
+        yaxis={
+            "range": [-0.3, 3.4],
+            "tickvals": [0, 1, 2, 3],
+            "ticktext": ["None", "Low", "Moderate", "High"],
+            "gridcolor": LINE,
+            "automargin": True,
+            "fixedrange": True,
+        },
     )
     years = sorted(int(row["date"][:4]) for row in rows)
     if years:
-        figure.update_xaxes(range=[f"{years[0] - 1}-07-01", f"{years[-1] + 1}-06-30"])
-    figure.update_xaxes(type="date", gridcolor=LINE, automargin=True, fixedrange=True)
-    return figure
+        layout["xaxis"]["range"] = [f"{years[0] - 1}-07-01", f"{years[-1] + 1}-06-30"]
+    return {"data": traces, "layout": layout}
 
 
-def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
+def city_pair_figure(grid: dict, slugs: list[str]) -> dict:
     """Two cities side by side (a `matrix_grid` of their codings): per code, one bar per
     city x network, coloured and ordered by the city's place in `slugs`; `customdata`
     holds the evidence anchor. A cell coded but not rated has no bar, only its mark."""
@@ -218,17 +219,18 @@ def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
         colour = PALETTE[slugs.index(row["city"]["slug"]) % len(PALETTE)] if row["city"]["slug"] in slugs else MUTED
         name = f"{row['city']['name']} · {row['network']['acronym'] or row['network']['name']}"
         traces.append(
-            go.Bar(
-                name=name,
-                y=labels,
-                x=[cell["cell"]["salience"] if cell["cell"] else None for cell in row["cells"]],
-                text=[_pair_text(cell["cell"]) for cell in row["cells"]],
-                textposition="outside",
-                cliponaxis=False,
-                orientation="h",
-                marker={"color": colour, "line": {"color": "#ffffff", "width": 1}},
-                customdata=[cell["anchor"] if cell["cell"] else "" for cell in row["cells"]],
-                hovertext=[
+            {
+                "type": "bar",
+                "name": name,
+                "y": labels,
+                "x": [cell["cell"]["salience"] if cell["cell"] else None for cell in row["cells"]],
+                "text": [_pair_text(cell["cell"]) for cell in row["cells"]],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "orientation": "h",
+                "marker": {"color": colour, "line": {"color": "#ffffff", "width": 1}},
+                "customdata": [cell["anchor"] if cell["cell"] else "" for cell in row["cells"]],
+                "hovertext": [
                     f"<b>{name}</b> × {cell['name']}<br>"
                     + (
                         _pair_hover(cell["cell"]["salience"]) + "<br>"
@@ -238,37 +240,35 @@ def city_pair_figure(grid: dict, slugs: list[str]) -> go.Figure:
                     )
                     for cell in row["cells"]
                 ],
-                hoverinfo="text",
-            )
+                "hoverinfo": "text",
+            }
         )
-    figure = go.Figure(traces)
-    figure.update_layout(
-        **base_layout(
-            barmode="group",
-            height=140 + 34 * len(labels) * max(1, len(traces)) // 2 + 40,
-            showlegend=True,
-            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-            margin={"l": 8, "r": 16, "t": 50, "b": 8},
-        )
+    layout = base_layout(
+        barmode="group",
+        height=140 + 34 * len(labels) * max(1, len(traces)) // 2 + 40,
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 8, "r": 16, "t": 50, "b": 8},
     )
-    return with_salience_axis(figure)
+    return {"data": traces, "layout": with_salience_axis(layout)}
 
 
-def _pair_text(cell: dict | None) -> int | str | None:
+def _pair_text(cell: dict | None) -> str | None:
     if cell is None:
         return None
-    return UNRATED_MARK if cell["salience"] is None else cell["salience"]
+    return UNRATED_MARK if cell["salience"] is None else str(cell["salience"])
 
 
 def _pair_hover(salience: int | None) -> str:
     return UNRATED_LABEL.capitalize() if salience is None else f"Salience {salience}: {salience_label(salience)}"
 
 
-def logics_figure(rows: list[dict]) -> go.Figure:
+def logics_figure(rows: list[dict]) -> dict:
     """Each city x network (`logic_weights`) placed by its strategic weight (x) and its
     legitimacy weight (y), sized by evidence, coloured by network. Points that would sit on
     top of each other are spread vertically a little (hover gives the exact values);
-    `customdata` holds the anchor of the point's quotes."""
+    `customdata` holds the id of the quotes behind the point's logics ("evidence_anchor"),
+    which a click opens in the evidence panel."""
     stacks: dict[tuple[int, int], list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         stacks[(row["strategic"], row["legitimacy"])].append(index)
@@ -293,15 +293,16 @@ def logics_figure(rows: list[dict]) -> go.Figure:
     traces = []
     for colour_index, (network, indexes) in enumerate(by_network.items()):
         traces.append(
-            go.Scatter(
-                name=network,
-                x=[rows[i]["strategic"] for i in indexes],
-                y=[rows[i]["legitimacy"] + nudge[i] for i in indexes],
-                mode="markers+text",
-                text=[rows[i]["city"]["name"] for i in indexes],
-                textposition=["top center" if above[i] else "bottom center" for i in indexes],
-                cliponaxis=False,
-                marker={
+            {
+                "type": "scatter",
+                "name": network,
+                "x": [rows[i]["strategic"] for i in indexes],
+                "y": [rows[i]["legitimacy"] + nudge[i] for i in indexes],
+                "mode": "markers+text",
+                "text": [rows[i]["city"]["name"] for i in indexes],
+                "textposition": ["top center" if above[i] else "bottom center" for i in indexes],
+                "cliponaxis": False,
+                "marker": {
                     "size": [max(rows[i]["evidence_count"], 1) for i in indexes],
                     "sizemode": "area",
                     "sizeref": 2 * largest / 32**2,
@@ -310,8 +311,8 @@ def logics_figure(rows: list[dict]) -> go.Figure:
                     "opacity": 0.85,
                     "line": {"color": "#ffffff", "width": 1},
                 },
-                customdata=[rows[i]["anchor"] for i in indexes],
-                hovertext=[
+                "customdata": [rows[i]["evidence_anchor"] for i in indexes],
+                "hovertext": [
                     f"<b>{rows[i]['label']}</b><br>Strategic weight {rows[i]['strategic']} "
                     f"(functions {rows[i]['functions']}, consequences "
                     f"{'not coded' if rows[i]['consequences'] is None else rows[i]['consequences']})<br>"
@@ -324,49 +325,46 @@ def logics_figure(rows: list[dict]) -> go.Figure:
                     + f"Evidence: {rows[i]['evidence_count']} items · click for the quotes"
                     for i in indexes
                 ],
-                hoverinfo="text",
-            )
+                "hoverinfo": "text",
+            }
         )
-    figure = go.Figure(traces)
     top_x = max((row["strategic"] for row in rows), default=3)
     top_y = max((row["legitimacy"] for row in rows), default=3)
-    figure.update_layout(
-        **base_layout(
-            height=420,
-            showlegend=True,
-            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "itemsizing": "constant"},
-            margin={"l": 8, "r": 8, "t": 40, "b": 8},
-        )
+    layout = base_layout(
+        height=420,
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "itemsizing": "constant"},
+        margin={"l": 8, "r": 8, "t": 40, "b": 8},
+        xaxis={
+            "title": {"text": "Strategic weight →"},
+            "range": [-0.5, top_x + 3],
+            "gridcolor": LINE,
+            "zeroline": False,
+            "automargin": True,
+            "fixedrange": True,
+        },
+        yaxis={
+            "title": {"text": "Legitimacy weight →"},
+            "range": [-0.5, max(3, top_y) + 0.7],
+            "dtick": 1,
+            "gridcolor": LINE,
+            "zeroline": False,
+            "automargin": True,
+            "fixedrange": True,
+        },
     )
-    figure.update_xaxes(
-        title={"text": "Strategic weight →"},
-        range=[-0.5, top_x + 3],
-        gridcolor=LINE,
-        zeroline=False,
-        automargin=True,
-        fixedrange=True,
-    )
-    figure.update_yaxes(
-        title={"text": "Legitimacy weight →"},
-        range=[-0.5, max(3, top_y) + 0.7],
-        dtick=1,
-        gridcolor=LINE,
-        zeroline=False,
-        automargin=True,
-        fixedrange=True,
-    )
-    return figure
+    return {"data": traces, "layout": layout}
 
 
-def with_salience_axis(figure: go.Figure) -> go.Figure:
-    """`figure`, a horizontal bar chart, with salience 0..3 along it and its bars top down."""
-    figure.update_xaxes(
-        range=[0, 3.4],
-        tickvals=[0, 1, 2, 3],
-        title={"text": "Salience (3 = central)", "font": {"size": 12, "color": MUTED}},
-        gridcolor=LINE,
-        automargin=True,
-        fixedrange=True,
-    )
-    figure.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
-    return figure
+def with_salience_axis(layout: dict) -> dict:
+    """`layout`, of a horizontal bar chart, with salience 0..3 along it and its bars top down."""
+    layout["xaxis"] = {
+        "range": [0, 3.4],
+        "tickvals": [0, 1, 2, 3],
+        "title": {"text": "Salience (3 = central)", "font": {"size": 12, "color": MUTED}},
+        "gridcolor": LINE,
+        "automargin": True,
+        "fixedrange": True,
+    }
+    layout["yaxis"] = {"autorange": "reversed", "automargin": True, "fixedrange": True}
+    return layout

@@ -1,8 +1,7 @@
 """Salience heatmaps: the comparison matrix (city x code) and a city's portfolio (network x code)."""
 
+import functools
 import textwrap
-
-import plotly.graph_objects as go
 
 from networks.charts.style import AGREEMENT_LINES
 from networks.charts.style import AGREEMENT_TEXT
@@ -27,15 +26,20 @@ UNRATED_Z = -1
 def definition_hover(column: dict, width: int = 60) -> str:
     """The first sentence of a column's codebook definition (if it has one) as hover lines."""
     definition = column.get("definition", "")
-    if not definition:
-        return ""
+    return _first_sentence_lines(definition, width) if definition else ""
+
+
+@functools.lru_cache(maxsize=256)
+def _first_sentence_lines(definition: str, width: int) -> str:
+    # Every cell of a column repeats its hover lines: wrapped once per definition, not per
+    # cell (textwrap was a tenth of a cold comparison page).
     sentence = definition.split(". ")[0].rstrip(".") + "."
     return "<i>" + "<br>".join(textwrap.wrap(sentence, width)) + "</i><br>"
 
 
 def _salience_heatmap(
     row_labels: list[str], columns: list[dict], cells: list[list[dict | None]], narrow: bool = False
-) -> go.Figure:
+) -> dict:
     """A salience heatmap; `cells[r][c]` is {"salience", "text", "hover", "target"} or None,
     optionally with "mark": "agreed" or "disputed" (see AGREEMENT_LINES).
 
@@ -68,26 +72,25 @@ def _salience_heatmap(
         x_ticks, y_ticks = row_labels, code_ticks
     else:
         x_ticks, y_ticks = code_ticks, row_labels
-    figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=list(range(len(x_ticks))),
-            y=list(range(len(y_ticks))),
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 15},
-            hovertext=hover,
-            hoverinfo="text",
-            customdata=targets,
-            colorscale=steps,
-            zmin=UNRATED_Z - 0.5,
-            zmax=3.5,
-            showscale=False,
-            xgap=4,
-            ygap=4,
-            hoverongaps=True,
-        )
-    )
+    heatmap = {
+        "type": "heatmap",
+        "z": z,
+        "x": list(range(len(x_ticks))),
+        "y": list(range(len(y_ticks))),
+        "text": text,
+        "texttemplate": "%{text}",
+        "textfont": {"size": 15},
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "customdata": targets,
+        "colorscale": steps,
+        "zmin": UNRATED_Z - 0.5,
+        "zmax": 3.5,
+        "showscale": False,
+        "xgap": 4,
+        "ygap": 4,
+        "hoverongaps": True,
+    }
     shapes = []
     for y, line in enumerate(z):
         for x, value in enumerate(line):
@@ -148,33 +151,31 @@ def _salience_heatmap(
             }
         )
     row_height = 44 if narrow else 56
-    figure.update_layout(
-        **base_layout(
-            height=max(150, 90 + row_height * len(y_ticks) + (24 if annotations else 0) * (2 if narrow else 1)),
-            margin={"l": 8, "r": 8, "t": 8, "b": (48 if narrow else 30) if annotations else 8},
-            shapes=shapes,
-            annotations=annotations,
-        )
+    layout = base_layout(
+        height=max(150, 90 + row_height * len(y_ticks) + (24 if annotations else 0) * (2 if narrow else 1)),
+        margin={"l": 8, "r": 8, "t": 8, "b": (48 if narrow else 30) if annotations else 8},
+        shapes=shapes,
+        annotations=annotations,
+        xaxis={
+            "side": "top",
+            "tickvals": list(range(len(x_ticks))),
+            "ticktext": x_ticks,
+            "automargin": True,
+            "fixedrange": True,
+            "showgrid": False,
+            "zeroline": False,
+        },
+        yaxis={
+            "tickvals": list(range(len(y_ticks))),
+            "ticktext": y_ticks,
+            "autorange": "reversed",
+            "automargin": True,
+            "fixedrange": True,
+            "showgrid": False,
+            "zeroline": False,
+        },
     )
-    figure.update_xaxes(
-        side="top",
-        tickvals=list(range(len(x_ticks))),
-        ticktext=x_ticks,
-        automargin=True,
-        fixedrange=True,
-        showgrid=False,
-        zeroline=False,
-    )
-    figure.update_yaxes(
-        tickvals=list(range(len(y_ticks))),
-        ticktext=y_ticks,
-        autorange="reversed",
-        automargin=True,
-        fixedrange=True,
-        showgrid=False,
-        zeroline=False,
-    )
-    return figure
+    return {"data": [heatmap], "layout": layout}
 
 
 def _salience_hover(salience: int | None) -> str:
@@ -200,7 +201,7 @@ def _agreement_hover(agreement: dict) -> str:
     return head + "<br>".join(readings) + "<br>"
 
 
-def comparison_figure(grid: dict, narrow: bool = False) -> go.Figure:
+def comparison_figure(grid: dict, narrow: bool = False) -> dict:
     """The city x code heatmap of a `matrix_grid`: one row per city (x network), functions
     then logics; colour is salience, the text adds the outcome, hover tells outcome and
     evidence count, and `customdata` holds each cell's evidence anchor for the click.
@@ -241,7 +242,7 @@ def comparison_figure(grid: dict, narrow: bool = False) -> go.Figure:
     return _salience_heatmap([row["label"] for row in grid["rows"]], grid["codes"], cells, narrow)
 
 
-def portfolio_figure(grid: dict, narrow: bool = False) -> go.Figure:
+def portfolio_figure(grid: dict, narrow: bool = False) -> dict:
     """A city's portfolio (`portfolio_grid`): one row per network it belongs to, one column
     per code, colour and text the highest salience coded; `customdata` holds each coded
     cell's evidence anchor for the click; `narrow` puts the codes down the side."""

@@ -3,8 +3,6 @@
 import math
 from collections import defaultdict
 
-import plotly.graph_objects as go
-
 from networks.charts.style import ACCENT
 from networks.charts.style import GOLDEN_ANGLE
 from networks.charts.style import INK
@@ -13,12 +11,27 @@ from networks.charts.style import PALETTE
 from networks.charts.style import base_layout
 
 
-def member_map_figure(places: list[dict], narrow: bool = False) -> go.Figure:
+def member_map_figure(places: list[dict], narrow: bool = False) -> dict:
     """Member places (`member_places`) on a world map: one trace per set of networks a place
     belongs to; places without coordinates are left out. `customdata` is the place's URL.
     The map zooms to the members when they span less than half the globe; `narrow` (a phone)
     starts closer in on a taller map, so it is no thin strip. It pans by dragging and zooms
     with its buttons (static/js/citynet.js)."""
+    traces, fit = _member_traces(places)
+    return {"data": traces, "layout": _member_map_layout(len(traces), fit, narrow)}
+
+
+def member_map_figures(places: list[dict]) -> tuple[dict, dict]:
+    """`member_map_figure` for a wide screen, and for a narrow one only its layout
+    ({"layout": {...}}, no "data"): the page script draws the narrow map with the wide one's
+    data, so a page carries each place once (a network of 10,000 members is 0.9 MB of it)."""
+    traces, fit = _member_traces(places)
+    wide = {"data": traces, "layout": _member_map_layout(len(traces), fit, narrow=False)}
+    return wide, {"layout": _member_map_layout(len(traces), fit, narrow=True)}
+
+
+def _member_traces(places: list[dict]) -> tuple[list[dict], bool]:
+    """The map's traces, and whether to fit the map to them (they span under half the globe)."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for place in places:
         if place["latitude"] is not None and place["longitude"] is not None:
@@ -26,59 +39,60 @@ def member_map_figure(places: list[dict], narrow: bool = False) -> go.Figure:
     traces = []
     for index, (networks, members) in enumerate(sorted(groups.items(), key=lambda item: (" & " in item[0], item[0]))):
         traces.append(
-            go.Scattergeo(
-                name=networks,
-                lat=[place["latitude"] for place in members],
-                lon=[place["longitude"] for place in members],
-                mode="markers",
-                marker={
+            {
+                "type": "scattergeo",
+                "name": networks,
+                "lat": [place["latitude"] for place in members],
+                "lon": [place["longitude"] for place in members],
+                "mode": "markers",
+                "marker": {
                     "size": 8,
                     "color": PALETTE[index % len(PALETTE)],
                     "line": {"color": "#ffffff", "width": 0.6},
                     "opacity": 0.9,
                 },
-                customdata=[place["url"] for place in members],
-                hovertext=[
+                "customdata": [place["url"] for place in members],
+                "hovertext": [
                     f"<b>{place['name']}</b> ({place['country']})<br>{place['kind']}<br>{' & '.join(place['networks'])}"
                     for place in members
                 ],
-                hoverinfo="text",
-            )
+                "hoverinfo": "text",
+            }
         )
-    figure = go.Figure(traces)
     longitudes = [place["longitude"] for members in groups.values() for place in members]
-    fit = bool(longitudes) and len(longitudes) > 1 and max(longitudes) - min(longitudes) < 180
-    figure.update_layout(
-        **base_layout(
-            height=(380 if narrow else 460) + (40 if narrow and len(traces) > 1 else 0),
-            showlegend=len(traces) > 1,
-            # On a phone the legend goes under the map, clear of the zoom buttons.
-            legend={"orientation": "h", "x": 0, "y": 0 if narrow else 1.0, "yanchor": "top" if narrow else "bottom"},
-            margin={"l": 0, "r": 0, "t": 0 if narrow else (30 if len(traces) > 1 else 0), "b": 0},
-            dragmode="pan",
-        )
-    )
-    figure.update_geos(
-        projection_type="natural earth",
-        showland=True,
-        landcolor="#eef1f5",
-        showcountries=True,
-        countrycolor="#c3cad6",
-        coastlinecolor="#aab3c2",
-        showocean=True,
-        oceancolor="#f7fafd",
-        showframe=False,
-        fitbounds="locations" if fit else False,
-        resolution=110,
-    )
+    return traces, len(longitudes) > 1 and max(longitudes) - min(longitudes) < 180
+
+
+def _member_map_layout(n_traces: int, fit: bool, narrow: bool) -> dict:
+    geo = {
+        "projection": {"type": "natural earth"},
+        "showland": True,
+        "landcolor": "#eef1f5",
+        "showcountries": True,
+        "countrycolor": "#c3cad6",
+        "coastlinecolor": "#aab3c2",
+        "showocean": True,
+        "oceancolor": "#f7fafd",
+        "showframe": False,
+        "fitbounds": "locations" if fit else False,
+        "resolution": 110,
+    }
     if not fit and narrow:
         # On a phone the whole world is a thin strip: start closer in, over Europe and Africa
         # (pan and the zoom buttons reach the rest).
-        figure.update_geos(lonaxis_range=[-30, 60], lataxis_range=[-38, 72])
+        geo.update(lonaxis={"range": [-30, 60]}, lataxis={"range": [-38, 72]})
     elif not fit:
         # The whole world, less Antarctica (no member there).
-        figure.update_geos(lataxis_range=[-58, 85])
-    return figure
+        geo["lataxis"] = {"range": [-58, 85]}
+    return base_layout(
+        height=(380 if narrow else 460) + (40 if narrow and n_traces > 1 else 0),
+        showlegend=n_traces > 1,
+        # On a phone the legend goes under the map, clear of the zoom buttons.
+        legend={"orientation": "h", "x": 0, "y": 0 if narrow else 1.0, "yanchor": "top" if narrow else "bottom"},
+        margin={"l": 0, "r": 0, "t": 0 if narrow else (30 if n_traces > 1 else 0), "b": 0},
+        dragmode="pan",
+        geo=geo,
+    )
 
 
 def _sunflower(centre: tuple[float, float], count: int, spacing: float, hole: float) -> list[tuple[float, float]]:
@@ -146,7 +160,7 @@ def graph_layout(graph: dict, spacing: float = 0.06) -> dict[str, tuple[float, f
     return positions
 
 
-def network_graph_figure(graph: dict, query: str = "", narrow: bool = False) -> go.Figure:
+def network_graph_figure(graph: dict, query: str = "", narrow: bool = False) -> dict:
     """The bipartite graph (`comembership_graph`) of networks, sub-networks and places.
 
     All nodes are one trace (named "nodes") whose `customdata` is [url, [neighbour
@@ -168,14 +182,23 @@ def network_graph_figure(graph: dict, query: str = "", narrow: bool = False) -> 
     needle = query.strip().lower()
     matched = {index for index, node in enumerate(nodes) if needle and needle in node["label"].lower()}
 
-    def line_trace(kinds: set[str], name: str, line: dict) -> go.Scatter:
+    def line_trace(kinds: set[str], name: str, line: dict) -> dict:
         xs, ys = [], []
         for edge in graph["edges"]:
             if edge["kind"] in kinds:
                 (x0, y0), (x1, y1) = positions[edge["source"]], positions[edge["target"]]
                 xs += [x0, x1, None]
                 ys += [y0, y1, None]
-        return go.Scatter(x=xs, y=ys, mode="lines", name=name, line=line, hoverinfo="skip", showlegend=False)
+        return {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "mode": "lines",
+            "name": name,
+            "line": line,
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
 
     traces = [
         line_trace({"member"}, "membership", {"color": "rgba(91,100,117,0.22)", "width": 0.7}),
@@ -208,37 +231,39 @@ def network_graph_figure(graph: dict, query: str = "", narrow: bool = False) -> 
         opacity.append(1.0 if not needle or index in matched or kind == "network" else 0.3)
         customdata.append([node["url"] or "", sorted(neighbours[index])])
     traces.append(
-        go.Scatter(
-            name="nodes",
-            x=[positions[node["id"]][0] for node in nodes],
-            y=[positions[node["id"]][1] for node in nodes],
-            mode="markers+text",
-            text=texts,
-            textposition="top center",
-            textfont={"size": 12},
-            marker={
+        {
+            "type": "scatter",
+            "name": "nodes",
+            "x": [positions[node["id"]][0] for node in nodes],
+            "y": [positions[node["id"]][1] for node in nodes],
+            "mode": "markers+text",
+            "text": texts,
+            "textposition": "top center",
+            "textfont": {"size": 12},
+            "marker": {
                 "size": sizes,
                 "color": colours,
                 "symbol": symbols,
                 "opacity": opacity,
                 "line": {"color": "#ffffff", "width": 0.8},
             },
-            hovertext=hover,
-            hoverinfo="text",
-            customdata=customdata,
-            showlegend=False,
-        )
+            "hovertext": hover,
+            "hoverinfo": "text",
+            "customdata": customdata,
+            "showlegend": False,
+        }
     )
     traces.append(
-        go.Scatter(
-            x=[],
-            y=[],
-            mode="lines",
-            name="highlight",
-            line={"color": "#d55e00", "width": 1.6},
-            hoverinfo="skip",
-            showlegend=False,
-        )
+        {
+            "type": "scatter",
+            "x": [],
+            "y": [],
+            "mode": "lines",
+            "name": "highlight",
+            "line": {"color": "#d55e00", "width": 1.6},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
     )
     for name, colour, symbol in [
         ("Network", NETWORK_SIDE, "square"),
@@ -247,9 +272,14 @@ def network_graph_figure(graph: dict, query: str = "", narrow: bool = False) -> 
         ("Place in several networks", ACCENT, "circle"),
     ]:
         traces.append(
-            go.Scatter(
-                x=[None], y=[None], mode="markers", name=name, marker={"color": colour, "symbol": symbol, "size": 10}
-            )
+            {
+                "type": "scatter",
+                "x": [None],
+                "y": [None],
+                "mode": "markers",
+                "name": name,
+                "marker": {"color": colour, "symbol": symbol, "size": 10},
+            }
         )
     annotations = [
         {
@@ -287,18 +317,15 @@ def network_graph_figure(graph: dict, query: str = "", narrow: bool = False) -> 
                     "bgcolor": "rgba(255,255,255,0.85)",
                 }
             )
-    figure = go.Figure(traces)
-    figure.update_layout(
-        **base_layout(
-            height=760 if narrow else 560,
-            showlegend=True,
-            legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-            margin={"l": 0, "r": 0, "t": 30, "b": 0},
-            annotations=annotations,
-            hovermode="closest",
-            dragmode="pan",
-        )
+    layout = base_layout(
+        height=760 if narrow else 560,
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        annotations=annotations,
+        hovermode="closest",
+        dragmode="pan",
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1},
     )
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    return figure
+    return {"data": traces, "layout": layout}

@@ -1,10 +1,7 @@
 """Citynet's chart style: colours (salience, outcome, agreement, a colour-blind-safe palette), the
 shared layout and a figure as the JSON a page embeds."""
 
-import json
 import math
-
-import plotly.graph_objects as go
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 INK = "#1d2330"
@@ -39,9 +36,10 @@ PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 
 
-def figure_json(figure: go.Figure) -> dict:
-    """The figure as plain JSON data ({"data": [...], "layout": {...}}) for json_script."""
-    return json.loads(figure.to_json())
+def figure_json(figure: dict) -> dict:
+    """The figure as the plain JSON data a page embeds with json_script: the chart functions
+    already return it ({"data": [...], "layout": {...}}), so this is the figure itself."""
+    return figure
 
 
 def short_label(column: dict) -> str:
@@ -50,8 +48,8 @@ def short_label(column: dict) -> str:
 
 
 def base_layout(**overrides) -> dict:
+    # No template: plotly.js draws the figure with its own defaults (plotly.py's "none").
     layout = {
-        "template": "none",
         "font": {"family": FONT, "size": 13, "color": INK},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",

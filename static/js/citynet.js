@@ -8,7 +8,8 @@
  *   data-click="link"      a click opens the URL in customdata (or customdata[0]);
  *   data-click="anchor"    a click jumps to the element whose id is customdata;
  *   data-hover="neighbours" (graph) hovering a node highlights it and its neighbours;
- *   data-figure-narrow=ID  another figure drawn instead while the chart is narrower than 600 px;
+ *   data-figure-narrow=ID  another figure drawn instead while the chart is narrower than 600 px
+ *                          (a layout alone, without "data", draws the wide figure's data);
  *   data-topojson-url      where plotly.js finds world_110m.json (our own static files).
  */
 (function () {
@@ -132,7 +133,13 @@
   function figureFor(div) {
     var narrow = div.dataset.figureNarrow && div.clientWidth < NARROW;
     var source = document.getElementById(narrow ? div.dataset.figureNarrow : div.dataset.figure);
-    return source ? { narrow: narrow, figure: JSON.parse(source.textContent) } : null;
+    if (!source) return null;
+    var figure = JSON.parse(source.textContent);
+    // A narrow figure may be a layout alone (the member map): it draws the wide figure's data,
+    // which the page then carries once.
+    var wide = !figure.data && document.getElementById(div.dataset.figure);
+    if (wide) figure.data = JSON.parse(wide.textContent).data;
+    return { narrow: narrow, figure: figure };
   }
 
   function draw(div) {

@@ -11,6 +11,7 @@ from networks import charts
 from networks.models import Code
 from networks.models import Coding
 from networks.models import Network
+from tests.networks.figures import plotted
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
@@ -64,7 +65,7 @@ def oslo_and_copenhagen():
 
 
 def test_comparison_figure_colours_each_cell_by_salience_and_marks_the_outcome():
-    heatmap = charts.comparison_figure(oslo_and_copenhagen()).data[0]
+    heatmap = plotted(charts.comparison_figure(oslo_and_copenhagen())).data[0]
     assert heatmap.type == "heatmap"
     assert [list(row) for row in heatmap.z] == [[1, 3, None], [3, 3, 2]]
     assert heatmap.text[0][0] == "1?" and heatmap.text[1][0] == "3✓" and heatmap.text[0][1] == "3±"
@@ -73,21 +74,21 @@ def test_comparison_figure_colours_each_cell_by_salience_and_marks_the_outcome()
 
 
 def test_comparison_figure_hover_tells_outcome_and_evidence_count():
-    hover = charts.comparison_figure(oslo_and_copenhagen()).data[0].hovertext
+    hover = plotted(charts.comparison_figure(oslo_and_copenhagen())).data[0].hovertext
     assert "Outcome: mixed" in hover[0][1] and "Evidence: 2 items" in hover[0][1]
     assert hover[0][2] == "Copenhagen × Norm adaptation: not coded"
 
 
 def test_comparison_figure_cells_carry_the_anchor_of_their_evidence():
     grid = oslo_and_copenhagen()
-    heatmap = charts.comparison_figure(grid).data[0]
+    heatmap = plotted(charts.comparison_figure(grid)).data[0]
     assert heatmap.customdata[1][0] == "evidence-oslo--eurocities--representation"
     assert heatmap.customdata[1][0] == grid["rows"][1]["cells"][0]["anchor"]
     assert heatmap.customdata[0][2] == ""
 
 
 def test_comparison_figure_outlines_uncoded_cells_and_rules_off_the_logics():
-    shapes = charts.comparison_figure(oslo_and_copenhagen()).layout.shapes
+    shapes = plotted(charts.comparison_figure(oslo_and_copenhagen())).layout.shapes
     outlines = [shape for shape in shapes if shape.type == "rect"]
     rules = [shape for shape in shapes if shape.type == "line"]
     assert len(outlines) == 1 and outlines[0].line.dash == "dot"
@@ -96,7 +97,7 @@ def test_comparison_figure_outlines_uncoded_cells_and_rules_off_the_logics():
 
 
 def test_narrow_comparison_figure_puts_the_codes_down_the_side():
-    figure = charts.comparison_figure(oslo_and_copenhagen(), narrow=True)
+    figure = plotted(charts.comparison_figure(oslo_and_copenhagen(), narrow=True))
     heatmap = figure.data[0]
     assert list(figure.layout.xaxis.ticktext) == ["Copenhagen", "Oslo"]
     assert list(figure.layout.yaxis.ticktext)[:2] == ["Representation", "Knowledge"]
@@ -108,7 +109,7 @@ def test_comparison_figure_labels_rows_with_their_network_when_several_are_shown
     grid = aggregates.matrix_grid(
         matrix(("oslo", "eurocities", {"knowledge": cell(3)}), ("vejle", "100rc", {"knowledge": cell(3)}))
     )
-    assert list(charts.comparison_figure(grid).layout.yaxis.ticktext) == ["Oslo · Eurocities", "Vejle · 100Rc"]
+    assert list(plotted(charts.comparison_figure(grid)).layout.yaxis.ticktext) == ["Oslo · Eurocities", "Vejle · 100Rc"]
 
 
 def test_matrix_contrasts_name_where_two_cities_differ_most():
@@ -133,7 +134,7 @@ def test_matrix_contrasts_count_a_code_only_one_city_has_without_calling_it_zero
 
 def test_comparison_figure_labels_the_line_between_functions_and_logics():
     for narrow in (False, True):
-        notes = charts.comparison_figure(oslo_and_copenhagen(), narrow=narrow).layout.annotations
+        notes = plotted(charts.comparison_figure(oslo_and_copenhagen(), narrow=narrow)).layout.annotations
         assert [note.name for note in notes] == ["functions-and-logics"]
         assert "functions" in notes[0].text and "logics" in notes[0].text
 
@@ -142,7 +143,7 @@ def test_comparison_figure_hover_gives_the_codes_definition():
     grid = oslo_and_copenhagen()
     for row in grid["rows"]:
         row["cells"][0]["definition"] = "The network speaks for its members. It lobbies."
-    hover = charts.comparison_figure(grid).data[0].hovertext
+    hover = plotted(charts.comparison_figure(grid)).data[0].hovertext
     assert "<i>The network speaks for its members.</i>" in hover[1][0]
 
 
@@ -167,7 +168,7 @@ def test_portfolio_figure_shows_each_network_by_code_with_gaps_outlined():
         "gaps": ["representation"],
     }
     grid = aggregates.portfolio_grid(portfolio, "oslo")
-    figure = charts.portfolio_figure(grid)
+    figure = plotted(charts.portfolio_figure(grid))
     assert list(figure.layout.yaxis.ticktext) == ["Eurocities", "100RC"]
     assert [list(row) for row in figure.data[0].z] == [[None, 3, 2], [None, 1, None]]
     assert figure.data[0].customdata[1][1] == "evidence-oslo--100rc--knowledge"
@@ -221,7 +222,7 @@ def test_offer_and_use_keeps_the_researchers_analysis_apart_and_names_who_each_s
 
 
 def test_offer_and_use_figure_draws_a_bar_per_perspective_and_function_each_reaching_its_evidence():
-    figure = charts.offer_and_use_figure(offer_rows())
+    figure = plotted(charts.offer_and_use_figure(offer_rows()))
     network, members, researchers = figure.data
     assert figure.layout.barmode == "group"
     assert list(network.y) == ["Policy", "Capacity", "Knowledge"]
@@ -236,6 +237,19 @@ def test_offer_and_use_figure_draws_a_bar_per_perspective_and_function_each_reac
         "offer-capacity-researchers",
         "offer-knowledge-researchers",
     ]
+
+
+def test_offer_and_use_hover_names_the_first_members_and_counts_the_rest():
+    codes = [Code(pk=1, code="knowledge", name="Knowledge", kind=Code.Kind.FUNCTION, position=1)]
+    members = [
+        {"slug": f"city-{n:02}", "name": f"City {n:02}", "code": "knowledge", "salience": 3 if n < 5 else 1}
+        for n in range(25)
+    ]
+    figure = plotted(charts.offer_and_use_figure(aggregates.offer_and_use({}, members, codes)))
+    hover = figure.data[1].hovertext[0]
+    # The five rated 3 come first; a network of 10,000 members does not name them all in a tooltip.
+    assert "City 00 3, City 01 3, City 02 3, City 03 3, City 04 3, City 05 1" in hover
+    assert "City 19 1 and 5 more" in hover and "City 20" not in hover
 
 
 def test_engagement_figure_marks_a_peak_with_a_star_and_an_approximate_date_open():
@@ -261,7 +275,7 @@ def test_engagement_figure_marks_a_peak_with_a_star_and_an_approximate_date_open
             "source": "Study, p. 68",
         },
     ]
-    line = charts.engagement_figure(rows).data[0]
+    line = plotted(charts.engagement_figure(rows)).data[0]
     assert list(line.x) == ["2010-01-01", "2018-01-01"]
     assert list(line.y) == [3, 1]
     assert list(line.marker.symbol) == ["star-open", "circle"]
@@ -290,14 +304,17 @@ def test_logic_weights_add_function_salience_to_the_strategic_side():
     assert [item["code"] for item in rows[0]["logic_evidence"]] == ["appropriateness", "appropriateness"]
 
 
-def test_logics_figure_spreads_points_that_would_overlap_and_links_each_to_its_quotes():
-    figure = charts.logics_figure(logic_rows())
+def test_logics_figure_spreads_points_that_would_overlap_and_links_each_to_its_evidence():
+    rows = logic_rows()
+    figure = plotted(charts.logics_figure(rows))
     eurocities, resilient = figure.data
     assert [trace.name for trace in figure.data] == ["Eurocities", "100Rc"]
     # Copenhagen and Vejle share (4, 2): one is lifted, the other lowered.
     assert eurocities.y[0] < 2 < resilient.y[0]
     assert eurocities.y[1] == 2
-    assert list(eurocities.customdata) == ["logics-copenhagen--eurocities", "logics-oslo--eurocities"]
+    # A click opens the quotes behind the point's logics in the panel (static/js/citynet.js).
+    assert list(eurocities.customdata) == ["evidence-logics-copenhagen--eurocities", "evidence-logics-oslo--eurocities"]
+    assert list(eurocities.customdata) == [row["evidence_anchor"] for row in rows[:2]]
     assert list(eurocities.marker.size) == [5, 3]
 
 
@@ -340,20 +357,29 @@ def places():
 
 
 def test_member_map_draws_one_trace_per_set_of_networks_and_skips_places_without_coordinates():
-    figure = charts.member_map_figure(places())
+    figure = plotted(charts.member_map_figure(places()))
     assert [trace.type for trace in figure.data] == ["scattergeo", "scattergeo"]
     assert [trace.name for trace in figure.data] == ["Eurocities", "100RC & Eurocities"]
     assert list(figure.data[0].customdata) == ["/cities/oslo/"]
     assert sum(len(trace.lat) for trace in figure.data) == 2
 
 
+def test_member_map_for_a_phone_is_the_same_map_with_its_own_layout_and_no_second_copy_of_the_places():
+    wide, narrow = charts.member_map_figures(places())
+    assert wide == charts.member_map_figure(places())
+    # The page script draws the narrow layout with the wide figure's data (static/js/citynet.js).
+    assert "data" not in narrow
+    assert {**narrow, "data": wide["data"]} == charts.member_map_figure(places(), narrow=True)
+    plotted({**narrow, "data": wide["data"]})
+
+
 def test_member_map_zooms_to_regional_members_and_shows_the_world_for_global_ones():
-    assert charts.member_map_figure(places()).layout.geo.fitbounds == "locations"
+    assert plotted(charts.member_map_figure(places())).layout.geo.fitbounds == "locations"
     world = places() + [
         {**places()[0], "slug": "lima", "name": "Lima", "latitude": -12.0, "longitude": -77.0},
         {**places()[0], "slug": "sydney", "name": "Sydney", "latitude": -33.9, "longitude": 151.2},
     ]
-    geo = charts.member_map_figure(world).layout.geo
+    geo = plotted(charts.member_map_figure(world)).layout.geo
     assert geo.fitbounds is False and list(geo.lataxis.range) == [-58, 85]
 
 
@@ -387,7 +413,7 @@ def test_graph_layout_puts_shared_members_between_their_networks():
 
 
 def test_network_graph_lists_each_nodes_neighbours_for_the_hover_highlight():
-    figure = charts.network_graph_figure(graph())
+    figure = plotted(charts.network_graph_figure(graph()))
     nodes = next(trace for trace in figure.data if trace.name == "nodes")
     assert any(trace.name == "highlight" for trace in figure.data)
     london = [node["label"] for node in graph()["nodes"]].index("London")
@@ -397,8 +423,8 @@ def test_network_graph_lists_each_nodes_neighbours_for_the_hover_highlight():
 
 
 def test_network_graph_enlarges_and_labels_what_the_search_finds():
-    plain = next(trace for trace in charts.network_graph_figure(graph()).data if trace.name == "nodes")
-    found = next(trace for trace in charts.network_graph_figure(graph(), "lond").data if trace.name == "nodes")
+    plain = next(trace for trace in plotted(charts.network_graph_figure(graph())).data if trace.name == "nodes")
+    found = next(trace for trace in plotted(charts.network_graph_figure(graph(), "lond")).data if trace.name == "nodes")
     london = 4
     assert found.text[london] == "London" and plain.text[london] == ""
     assert found.marker.size[london] > plain.marker.size[london]
@@ -406,31 +432,34 @@ def test_network_graph_enlarges_and_labels_what_the_search_finds():
 
 
 def test_narrow_network_graph_stands_the_layout_on_end():
-    wide = next(trace for trace in charts.network_graph_figure(graph()).data if trace.name == "nodes")
-    narrow = next(trace for trace in charts.network_graph_figure(graph(), narrow=True).data if trace.name == "nodes")
+    wide = next(trace for trace in plotted(charts.network_graph_figure(graph())).data if trace.name == "nodes")
+    narrow = next(
+        trace for trace in plotted(charts.network_graph_figure(graph(), narrow=True)).data if trace.name == "nodes"
+    )
     assert abs(wide.x[0] - wide.x[1]) > abs(wide.y[0] - wide.y[1])
     assert abs(narrow.y[0] - narrow.y[1]) > abs(narrow.x[0] - narrow.x[1])
 
 
 def test_city_pair_figure_puts_the_first_city_first():
     grid = oslo_and_copenhagen()
-    figure = charts.city_pair_figure(grid, ["oslo", "copenhagen"])
+    figure = plotted(charts.city_pair_figure(grid, ["oslo", "copenhagen"]))
     assert [trace.name for trace in figure.data] == ["Oslo · Eurocities", "Copenhagen · Eurocities"]
     assert list(figure.data[0].x) == [3, 3, 2]
     assert figure.data[1].customdata[0] == "evidence-copenhagen--eurocities--representation"
 
 
-def test_figure_json_is_plain_json_with_our_fonts_and_no_plotly_template():
-    data = charts.figure_json(charts.comparison_figure(oslo_and_copenhagen()))
+def test_figures_are_plain_json_with_our_fonts_and_no_plotly_template():
+    data = charts.comparison_figure(oslo_and_copenhagen())
+    assert charts.figure_json(data) is data
     assert json.loads(json.dumps(data)) == data
     assert "system-ui" in data["layout"]["font"]["family"]
     # Plotly's default template would add kilobytes of styling to every figure.
-    assert not data["layout"]["template"].get("layout")
+    assert "template" not in data["layout"]
     assert "cdn" not in json.dumps(data).lower()
 
 
 def test_vendored_plotly_js_is_the_one_shipped_with_the_installed_plotly():
-    # Found, not imported: plotly is imported by networks/charts/ only.
+    # Found, not imported: the product builds figures as dicts, and plotly.js is vendored.
     shipped = Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
     vendored = STATIC / "js" / "plotly.min.js"
     version = re.compile(rb"plotly\.js v(\d+\.\d+\.\d+)")
@@ -449,7 +478,7 @@ def test_engagement_figure_draws_observations_as_points_each_reaching_its_source
     ]
     for row in rows:
         row.update(level_label="", peak=False, approximate=False, source="Study, p. 68")
-    figure = charts.engagement_figure(rows)
+    figure = plotted(charts.engagement_figure(rows))
     # No line from 2010 to 2018: the study reports nothing between, so none is drawn or implied.
     assert figure.data[0].mode == "markers"
     assert list(figure.data[0].customdata) == ["engagement-7", "engagement-8"]

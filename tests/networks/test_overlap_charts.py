@@ -9,6 +9,7 @@ from networks.overlap import members_per_year
 from networks.overlap import merge_spans
 from networks.overlap import overlap_matrix
 from networks.overlap import timeline_table
+from tests.networks.figures import plotted
 
 NETWORKS = [
     {"id": 1, "slug": "gcom", "name": "Global Covenant of Mayors", "label": "GCoM", "members": 4},
@@ -35,7 +36,7 @@ def test_overlap_figure_leaves_the_diagonal_blank_and_links_every_cell():
     for row in overlap["cells"]:
         for cell in row:
             cell["url"] = "/networks/overlap/?a=x&b=y#members"
-    figure = overlap_figure(overlap)
+    figure = plotted(overlap_figure(overlap))
     heatmap = figure.data[0]
     assert heatmap.z[0][0] is None and heatmap.z[1][0] == 1.0
     assert heatmap.customdata[1][0] == "/networks/overlap/?a=x&b=y#members"
@@ -45,7 +46,7 @@ def test_overlap_figure_leaves_the_diagonal_blank_and_links_every_cell():
 
 def test_overlap_figure_keeps_fifty_networks_to_a_readable_cell_size():
     networks = [{**NETWORKS[0], "id": n, "label": f"Network number {n} with a long name"} for n in range(50)]
-    figure = overlap_figure(overlap_matrix(networks, [(n, 1) for n in range(50)]))
+    figure = plotted(overlap_figure(overlap_matrix(networks, [(n, 1) for n in range(50)])))
     assert figure.layout.height >= 22 * 50
     assert all(len(label) <= 30 for label in figure.layout.xaxis.ticktext)
     assert figure.data[0].texttemplate == ""  # counts in the hover and the table beyond 30
@@ -53,7 +54,7 @@ def test_overlap_figure_keeps_fifty_networks_to_a_readable_cell_size():
 
 def test_pairs_figure_shows_the_largest_pairs_first():
     pairs = overlap_matrix(NETWORKS, PAIRS)["pairs"]
-    bars = overlap_pairs_figure(pairs).data[0]
+    bars = plotted(overlap_pairs_figure(pairs)).data[0]
     assert list(bars.x) == [2, 1]
     assert list(bars.y) == ["GCoM & C40", "GCoM & ICLEI"]
 
@@ -79,8 +80,9 @@ def test_merge_spans_joins_overlapping_and_touching_years():
 
 
 def test_timeline_figure_draws_a_line_per_network_linking_to_its_year_rows():
-    timeline = members_per_year(NETWORKS[:2], [(1, 10, datetime.date(2012, 1, 1), None)], this_year=2013)
-    figure = timeline_figure(timeline)
+    spells = [(1, 10, datetime.date(2012, 1, 1), None), (2, 10, datetime.date(2013, 1, 1), None)]
+    timeline = members_per_year(NETWORKS[:2], spells, this_year=2013)
+    figure = plotted(timeline_figure(timeline))
     assert [trace.name for trace in figure.data] == ["GCoM", "C40"]
     assert list(figure.data[0].customdata) == ["year-2012", "year-2013"]
-    assert timeline_figure(timeline, narrow=True).layout.legend.orientation == "h"
+    assert plotted(timeline_figure(timeline, narrow=True)).layout.legend.orientation == "h"

@@ -25,6 +25,7 @@ from tests.factories import CodingFactory
 from tests.factories import EvidenceFactory
 from tests.factories import NetworkFactory
 from tests.factories import SourceFactory
+from tests.networks.figures import plotted
 
 KNOWLEDGE = {"code": "knowledge", "name": "Knowledge sharing", "kind": "function"}
 REPRESENTATION = {"code": "representation", "name": "Representation", "kind": "function"}
@@ -113,7 +114,7 @@ def test_the_matrix_says_coded_not_rated_apart_from_zero_and_from_not_coded():
 def test_heatmap_draws_an_unrated_cell_apart_from_zero_and_from_an_empty_cell():
     grid = grid_of(coding_row("oslo", None), coding_row("bergen", 0))
 
-    figure = charts.comparison_figure(grid)
+    figure = plotted(charts.comparison_figure(grid))
 
     heatmap = figure.data[0]
     bergen, oslo = list(heatmap.z[0]), list(heatmap.z[1])
@@ -163,7 +164,7 @@ def test_offer_and_use_mean_is_over_rated_members_only_and_says_how_many_were_le
     assert function["members_mean"] == 1.5
     assert function["members_unrated"] == 1
     assert function["network_salience"] is None and function["network_unrated"]
-    figure = charts.offer_and_use_figure(offers)
+    figure = plotted(charts.offer_and_use_figure(offers))
     assert figure.data[0].text[0] == "not rated"
     assert figure.data[1].text[0] == "1.5 (1 not rated)"
 
@@ -190,7 +191,7 @@ def test_a_portfolio_counts_an_unrated_function_as_served_and_not_as_a_gap():
     assert portfolio["gaps"] == []
     grid = aggregates.portfolio_grid(portfolio, "oslo")
     assert grid["rows"][0]["cells"][0]["coded"] is True
-    assert charts.portfolio_figure(grid).data[0].z[0][0] == UNRATED_Z
+    assert plotted(charts.portfolio_figure(grid)).data[0].z[0][0] == UNRATED_Z
 
 
 # --- pages and downloads -------------------------------------------------------------

@@ -267,7 +267,12 @@ def test_logics_page_places_each_city_by_its_two_logics(client, eurocities):
     assert (rows["copenhagen"]["strategic"], rows["copenhagen"]["legitimacy"]) == (4, 0)
     html = response.content.decode()
     assert 'id="logics-oslo--eurocities"' in html and "A prestigious club with London" in html
-    assert 'data-click="anchor"' in html
+    # A point opens the quotes behind its logics in the panel beside the chart; the page carries
+    # them once, in the table.
+    assert 'data-click="evidence"' in html and 'id="evidence-panel"' in html
+    evidence = html.split('id="evidence-logics-oslo--eurocities"')[1].split("</article>")[0]
+    assert "A prestigious club with London" in evidence and 'aria-label="Oslo · Eurocities' in evidence
+    assert html.count("A prestigious club with London") == 1
 
 
 def test_logics_csv_has_the_weights_of_the_chart(client, eurocities):

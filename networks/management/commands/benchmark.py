@@ -13,8 +13,9 @@ from networks.tooling import datasette_benchmark
 class Command(BaseCommand):
     help = (
         "Time Citynet's heaviest pages and API endpoints on the data in the database (p50 and p95 server "
-        "latency, in process with Django's test client), each against the raw SQL that fetches the same rows, "
-        "and mark each target of issue 6 met or not. With --datasette, instead: uncached API list pages against "
+        "latency, in process with Django's test client) and built from an empty cache (cold, as after a write), "
+        "each against the raw SQL that fetches the same rows, and mark each target met or not: issue 6's for "
+        "repeated requests, issue 15's for cold ones. With --datasette, instead: uncached API list pages against "
         "Datasette serving an SQLite copy of the same data (issue 14). Read-only. Load data first: load_citynet, "
         "generate_synthetic."
     )

@@ -90,9 +90,9 @@ def read(response) -> bytes:
         ("/api/v1/memberships/facets/?dimension=country", 2),
         # codings counted by code, the studies cited by their evidence, the newest release for `citation`
         ("/api/v1/codings/facets/?dimension=code&salience_min=1", 3),
-        # codings with city, network, code and coder, their evidence, the codebook, the studies cited,
-        # the newest release for `citation`
-        ("/api/v1/matrix/", 5),
+        # codings with city, network, code and coder, their evidence, the codebook, the studies and
+        # their parts, which of them the evidence cites, the newest release for `citation`
+        ("/api/v1/matrix/", 6),
     ],
 )
 def test_api_runs_the_same_queries_for_small_and_large_data(client, django_assert_num_queries, n, url, queries):
@@ -102,12 +102,13 @@ def test_api_runs_the_same_queries_for_small_and_large_data(client, django_asser
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_matrix_of_one_network_runs_six_queries(client, django_assert_num_queries, n):
+def test_matrix_of_one_network_runs_seven_queries(client, django_assert_num_queries, n):
     populate(n)
     network = CodingFactory().network
     # the network by slug, its codings with city, network, code and coder, their evidence,
-    # the codebook, the studies cited, the newest release for `citation`
-    with django_assert_num_queries(6):
+    # the codebook, the studies and their parts, which of them the evidence cites, the newest
+    # release for `citation`
+    with django_assert_num_queries(7):
         read(client.get(f"/api/v1/matrix/?network={network.slug}"))
 
 
