@@ -8,6 +8,7 @@ from citynet.caching import cache_while_unchanged
 from networks import aggregates
 from networks import charts
 from networks import overlap
+from networks.collector import collector_paused
 from networks.models import Code
 from networks.pages import csv_download
 from networks.pages import csv_urls
@@ -56,6 +57,7 @@ def city_list(request):
 
 
 @cache_for_public_readers
+@collector_paused()
 def city_detail(request, slug):
     city = cities_for_profile(request.user).filter(slug=slug).first()
     if city is None:
@@ -86,10 +88,10 @@ def city_detail(request, slug):
         "city": city,
         "grid": aggregates.matrix_grid(aggregates.comparison_matrix(codings, codes, details=True), codes),
         "portfolio": portfolio,
-        "portfolio_figure": charts.figure_json(charts.portfolio_figure(portfolio)),
-        "portfolio_narrow_figure": charts.figure_json(charts.portfolio_figure(portfolio, narrow=True)),
+        "portfolio_figure": charts.portfolio_figure(portfolio),
+        "portfolio_narrow_figure": charts.portfolio_figure(portfolio, narrow=True),
         "engagement": engagement,
-        "engagement_figure": charts.figure_json(charts.engagement_figure(engagement)),
+        "engagement_figure": charts.engagement_figure(engagement),
         "csv_urls": csv_urls(request, "portfolio", "engagement", "networks"),
         "network_portfolio": networks,
         "uncoded_networks": [row["network"] for row in networks if row["network"].pk not in coded],

@@ -20,6 +20,7 @@ gunicorn's own messages go to stderr, like Django's: as JSON lines where Django 
 (DJANGO_LOG_FORMAT, else when DJANGO_DEBUG is off), so one stream reads with jq.
 """
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -65,3 +66,13 @@ logging.captureWarnings(True)
 # Workers signal they are alive through a file; on tmpfs that never waits on a slow disk.
 if Path("/dev/shm").is_dir():
     worker_tmp_dir = "/dev/shm"
+
+
+def when_ready(server):
+    """The app is loaded (preload_app) and the workers are not forked yet: move everything
+    loaded so far out of the garbage collector's sight (gc.freeze: it never changes, and the
+    workers then share its pages instead of copying them as the collector touches them), and
+    let the collector run less often while a page builds tens of thousands of objects (a
+    cold page spent a fifth of its CPU time in collections)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
