@@ -19,6 +19,14 @@ from typing import TypeVar
 from citynet.caching import request_data_version
 
 T = TypeVar("T")
+_memos: list[PerDataVersion] = []
+
+
+def forget_all() -> None:
+    """Empty every memo (as a new data version would): for measurements of a first request."""
+    for memo in _memos:
+        memo.values = {}
+        memo.tag = None
 
 
 class PerDataVersion:
@@ -28,6 +36,7 @@ class PerDataVersion:
         self.limit = limit
         self.tag: str | None = None
         self.values: dict[Hashable, object] = {}
+        _memos.append(self)
 
     def get(self, request, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`'s value for `key` at `request`'s data version, computed once per version."""
