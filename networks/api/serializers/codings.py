@@ -25,6 +25,22 @@ from networks.research.releases import citation_bibtex
 from networks.visibility import can_see_restricted
 
 
+def coded_columns(coding: Coding) -> dict:
+    """The place (null: the network as a whole), network and code of a coding, as the API's
+    coding and evidence rows both give them (PLACE_IN_NETWORK_FIELDS and the code's three)."""
+    city, network, code = coding.city, coding.network, coding.code
+    return {
+        "city": city.slug if city else None,
+        "city_name": city.name if city else None,
+        "country": city.country if city else None,
+        "network": network.slug,
+        "network_name": network.name,
+        "code": code.code,
+        "code_name": code.name,
+        "code_kind": code.kind,
+    }
+
+
 class CodeSerializer(CleanModelSerializer):
     version = NaturalKeyField(
         slug_field="label", queryset=CodebookVersion.objects.all(), help_text="Codebook version label."
@@ -173,18 +189,10 @@ class CodingSerializer(CleanModelSerializer):
         # What DRF's fields give (tests compare), without their per-field machinery, which
         # was most of a list page's time. The coding comes with its place, network, code, coder
         # and evidence as the reader may see it (`for_list()`).
-        city, network, code = coding.city, coding.network, coding.code
         evidence = self.fields["evidence"].child
         return {
             "id": coding.pk,
-            "city": city.slug if city else None,
-            "city_name": city.name if city else None,
-            "country": city.country if city else None,
-            "network": network.slug,
-            "network_name": network.name,
-            "code": code.code,
-            "code_name": code.name,
-            "code_kind": code.kind,
+            **coded_columns(coding),
             "salience": coding.salience,
             "salience_label": coding.salience_label,
             "outcome": coding.outcome,
@@ -324,18 +332,10 @@ class QuoteSerializer(serializers.ModelSerializer):
         # What DRF's fields give (tests compare), without their per-field machinery. The item
         # comes with its coding's place, network, code and coder, and its source.
         coding, source = item.coding, item.source
-        city, network, code = coding.city, coding.network, coding.code
         return {
             "id": item.pk,
             "coding": item.coding_id,
-            "city": city.slug if city else None,
-            "city_name": city.name if city else None,
-            "country": city.country if city else None,
-            "network": network.slug,
-            "network_name": network.name,
-            "code": code.code,
-            "code_name": code.name,
-            "code_kind": code.kind,
+            **coded_columns(coding),
             "salience": coding.salience,
             "outcome": coding.outcome,
             "perspective": coding.perspective,
