@@ -5,10 +5,10 @@ from django.core.validators import MinValueValidator
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from cities.countries import country_name
 from citynet.constraints import one_of
+from citynet.links import slug_url
 
 iso_country = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter ISO 3166-1 code, e.g. NO.")
 
@@ -132,7 +132,7 @@ class City(models.Model):
         return f"{self.name} ({self.country})"
 
     def get_absolute_url(self) -> str:
-        return reverse("cities:city_detail", args=[self.slug])
+        return slug_url("cities:city_detail", self.slug)
 
     @property
     def country_name(self) -> str:

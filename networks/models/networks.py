@@ -14,10 +14,10 @@ from django.db.models import Prefetch
 from django.db.models import Q
 from django.db.models import Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from cities.models import City
 from citynet.constraints import one_of
+from citynet.links import slug_url
 from networks.models.codings import Coding
 from networks.models.memberships import Membership
 from networks.models.memberships import Participation
@@ -51,9 +51,13 @@ class NetworkQuerySet(models.QuerySet):
     def for_list(self) -> NetworkQuerySet:
         """Networks for a list page, with `n_members` and `n_codings`."""
         codings = Coding.objects.filter(network=OuterRef("pk")).order_by().values("network")
+        # COUNT(*), not COUNT(id): PostgreSQL counts a network's codings from the index on
+        # network alone. Counting ids read every coding's row, and the plan cost 1 million, over
+        # the threshold at which PostgreSQL compiles a query (JIT), which took longer than the
+        # query itself (0.3 s of the home page's 0.7 s after a write).
         return (
             self.with_member_count()
-            .annotate(n_codings=Coalesce(Subquery(codings.annotate(n=Count("pk")).values("n")), 0))
+            .annotate(n_codings=Coalesce(Subquery(codings.annotate(n=Count("*")).values("n")), 0))
             .select_related("headquarters")
             .order_by("name")
         )
@@ -176,7 +180,7 @@ class Network(models.Model):
         return self.acronym or self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("networks:network_detail", args=[self.slug])
+        return slug_url("networks:network_detail", self.slug)
 
 
 class SubNetworkKind(models.TextChoices):
