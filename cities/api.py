@@ -133,7 +133,9 @@ class CityViewSet(ApiViewSet):
         city = self.get_object()
         codings = Coding.objects.for_city(city, request.user)
         portfolio = aggregates.city_portfolio(
-            Membership.objects.filter(city=city).for_list(), codings, Code.objects.current()
+            Membership.objects.filter(city=city).for_list(),
+            codings.values_list("network_id", "code__code", "salience"),
+            Code.objects.current(),
         )
         attribution = [GEONAMES_ATTRIBUTION, *studies_attribution(evidence_sources(codings)), CODING_NOTE]
         if self.wants_csv():

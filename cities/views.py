@@ -1,8 +1,11 @@
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.http import HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404
 from django.shortcuts import render
+from django.urls import reverse
 
+from cities.models import City
 from cities.models import PlaceRedirect
 from citynet.caching import cache_while_unchanged
 from networks import aggregates
@@ -10,14 +13,19 @@ from networks import charts
 from networks import overlap
 from networks.collector import collector_paused
 from networks.models import Code
+from networks.models import Network
+from networks.pages import EVIDENCE_CODINGS_SHOWN
 from networks.pages import csv_download
 from networks.pages import csv_urls
+from networks.pages import evidence_shown
 from networks.pages import network_or_404
 from networks.pages import search_text
 from networks.pages import wants_csv
 from networks.selectors import cities_for_list
 from networks.selectors import cities_for_profile
 from networks.selectors import cities_in_network
+from networks.selectors import city_coding_rows
+from networks.selectors import values_matrix
 from networks.visibility import cache_for_public_readers
 
 PORTFOLIO_FIELDS = ["network", "network_slug", "code", "code_kind", "salience", "served_by_several", "served_by_none"]
@@ -56,24 +64,34 @@ def city_list(request):
     return render(request, "cities/city_list.html", context)
 
 
+def merged_place_redirect(request, slug: str, address) -> HttpResponsePermanentRedirect:
+    """The permanent redirect from a place merged into another to the survivor's `address`
+    (a function of its slug), with the query kept; 404 for a slug no place ever had."""
+    survivor = PlaceRedirect.objects.target(slug)
+    if survivor is None:
+        raise Http404("No place has this address.")
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(address(survivor.slug) + (f"?{query}" if query else ""))
+
+
 @cache_for_public_readers
 @collector_paused()
 def city_detail(request, slug):
-    city = cities_for_profile(request.user).filter(slug=slug).first()
+    city = cities_for_profile().filter(slug=slug).first()
     if city is None:
         # A place merged into another: its permalink leads there for good.
-        survivor = PlaceRedirect.objects.target(slug)
-        if survivor is None:
-            raise Http404("No place has this address.")
-        query = request.META.get("QUERY_STRING", "")
-        return HttpResponsePermanentRedirect(survivor.get_absolute_url() + (f"?{query}" if query else ""))
+        return merged_place_redirect(request, slug, lambda survivor: reverse("cities:city_detail", args=[survivor]))
     codes = list(Code.objects.current())
-    codings = city.codings.all()
+    # The best-coded place has 1,000 codings: the page shows the evidence of its first networks
+    # (EVIDENCE_CODINGS_SHOWN codings), each other network's evidence is a page of its own,
+    # which the portfolio's cells open in the evidence panel.
+    codings, with_evidence = city_coding_rows(city, request.user, EVIDENCE_CODINGS_SHOWN)
     # The portfolio draws the networks whose use is coded; a place in 13 networks, two of them
     # coded, would otherwise show a chart of empty rows. "All its networks" lists every one.
-    coded = {coding.network_id for coding in codings}
+    coded = {coding["network_id"] for coding in codings}
     coded_spells = [spell for spell in city.memberships.all() if spell.network_id in coded]
-    portfolio = aggregates.city_portfolio(coded_spells, codings, codes)
+    facts = [(coding["network_id"], coding["code"], coding["salience"]) for coding in codings]
+    portfolio = aggregates.city_portfolio(coded_spells, facts, codes)
     portfolio = aggregates.portfolio_grid(portfolio, city.slug, codes)
     engagement = aggregates.engagement_series(city.engagement_observations.all())
     networks = overlap.network_portfolio(city)
@@ -84,9 +102,18 @@ def city_detail(request, slug):
             "networks": (overlap.portfolio_network_rows(networks), overlap.PORTFOLIO_NETWORK_FIELDS),
         }
         return csv_download(request, tables, city.slug)
+    grid = aggregates.matrix_grid(aggregates.comparison_matrix_from_rows(codings, codes), codes)
+    # The rows whose evidence was fetched (the same rule): the others link to their own page.
+    evidence_grid = evidence_shown(grid, EVIDENCE_CODINGS_SHOWN)
+    pages = {row["network"]["slug"]: row.get("evidence_page", "") for row in grid["rows"]}
+    for row in portfolio["rows"]:
+        # Where the portfolio's cells find their evidence: this page, or the network's own.
+        row["evidence_page"] = pages.get(row["network"]["slug"], "")
     context = {
         "city": city,
-        "grid": aggregates.matrix_grid(aggregates.comparison_matrix(codings, codes, details=True), codes),
+        "grid": grid,
+        "evidence_grid": evidence_grid,
+        "evidence_elsewhere": evidence_elsewhere(grid),
         "portfolio": portfolio,
         "portfolio_figure": charts.portfolio_figure(portfolio),
         "portfolio_narrow_figure": charts.portfolio_figure(portfolio, narrow=True),
@@ -95,6 +122,48 @@ def city_detail(request, slug):
         "csv_urls": csv_urls(request, "portfolio", "engagement", "networks"),
         "network_portfolio": networks,
         "uncoded_networks": [row["network"] for row in networks if row["network"].pk not in coded],
-        "places_like": overlap.places_like(city),
     }
     return render(request, "cities/city_detail.html", context)
+
+
+def evidence_elsewhere(grid: dict) -> list[dict]:
+    """The coded networks of a city's `grid` whose evidence is on a page of its own
+    (`evidence_shown`): [{"network", "page", "cells" (its coded cells), "codings"}], in order."""
+    elsewhere = []
+    for row in grid["rows"]:
+        if "evidence_page" not in row:
+            continue
+        cells = [cell["cell"] for cell in row["cells"] if cell["cell"]]
+        codings = sum(len(cell["codings"]) for cell in cells)
+        elsewhere.append(
+            {"network": row["network"], "page": row["evidence_page"], "cells": len(cells), "codings": codings}
+        )
+    return elsewhere
+
+
+@cache_for_public_readers
+@collector_paused()
+def city_evidence(request, slug, network):
+    """Every coded function and logic of a place in one network, with all its evidence: the
+    part of a city page's evidence that the page itself leaves out for a well-coded place."""
+    city = City.objects.filter(slug=slug).first()
+    if city is None:
+        return merged_place_redirect(
+            request, slug, lambda survivor: reverse("cities:city_evidence", args=[survivor, network])
+        )
+    network = get_object_or_404(Network, slug=network)
+    codes = list(Code.objects.current())
+    matrix = values_matrix(network, [city.slug], request.user, details=True, codes=codes)
+    context = {"city": city, "network": network, "grid": aggregates.matrix_grid(matrix, codes)}
+    return render(request, "cities/city_evidence.html", context)
+
+
+@cache_for_public_readers
+def city_similar(request, slug):
+    """The places most like a place by the networks they share. Counted over every spell of
+    the register (80-170 ms at the field's scale, whatever the place), so the city page fetches
+    it after it is shown rather than making every profile wait for it."""
+    city = City.objects.prefetch_related("memberships").filter(slug=slug).first()
+    if city is None:
+        return merged_place_redirect(request, slug, lambda survivor: reverse("cities:city_similar", args=[survivor]))
+    return render(request, "cities/city_similar.html", {"city": city, "places_like": overlap.places_like(city)})

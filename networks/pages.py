@@ -5,6 +5,7 @@ attribution and citation."""
 from django.http import Http404
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.downloads import csv_lines
@@ -71,3 +72,29 @@ def network_or_404(slug: str | None) -> Network | None:
 
 def chosen_cities(request) -> list[str]:
     return list(dict.fromkeys(slug.strip() for slug in request.GET.getlist("city") if slug.strip()))[:CITIES_MAX]
+
+
+# A page shows the evidence of at most this many codings (its first rows whole); the evidence of
+# each other row, a city in a network, is the city's page for that network (`cities:city_evidence`),
+# which the evidence panel fetches. The best-coded place has 1,000 codings, a page of a network's
+# comparison 50 places: rendering every item took two thirds of either page.
+EVIDENCE_CODINGS_SHOWN = 50
+
+
+def evidence_shown(grid: dict, limit: int | None = None) -> dict:
+    """The first rows of `grid` (`aggregates.matrix_grid`) whose evidence a page shows: rows in
+    order while their codings number at most `limit` together. Each later row gets
+    "evidence_page", its city's evidence in its network (`cities:city_evidence`), where the
+    page's links to its cells lead (default `limit`: EVIDENCE_CODINGS_SHOWN). Returns a grid of
+    the rows shown."""
+    limit = EVIDENCE_CODINGS_SHOWN if limit is None else limit
+    shown, total, full = [], 0, False
+    for row in grid["rows"]:
+        codings = sum(len(cell["cell"]["codings"]) for cell in row["cells"] if cell["cell"])
+        full = full or total + codings > limit
+        if full:
+            row["evidence_page"] = reverse("cities:city_evidence", args=[row["city"]["slug"], row["network"]["slug"]])
+        else:
+            shown.append(row)
+            total += codings
+    return {**grid, "rows": shown}

@@ -8,21 +8,31 @@ so the reads of places by their memberships and codings live here too.
 
 from __future__ import annotations
 
+import operator
+from collections import Counter
 from collections import defaultdict
+from collections.abc import Iterable
+from functools import reduce
 
+from django.db import connection
 from django.db.models import Count
 from django.db.models import F
-from django.db.models import Max
 from django.db.models import OuterRef
 from django.db.models import Prefetch
 from django.db.models import Q
 from django.db.models import QuerySet
 from django.db.models import Subquery
+from django.db.models import Window
 from django.db.models.functions import Coalesce
+from django.db.models.functions import RowNumber
 
 from cities.models import City
 from cities.models import CityQuerySet
 from networks import aggregates
+from networks.aggregates.matrix import comparison_matrix_from_values
+from networks.aggregates.shapes import MEMBER_SIDES
+from networks.aggregates.shapes import OFFER_CODINGS_SHOWN
+from networks.aggregates.shapes import offer_anchor
 from networks.models import Code
 from networks.models import Coding
 from networks.models import EngagementObservation
@@ -33,6 +43,7 @@ from networks.models import Participation
 from networks.models import Source
 from networks.models.codings import SOURCE_VALUES
 from networks.research import agreement
+from networks.salience import salience_rank
 from networks.visibility import Reader
 
 CODING_NOTE = (
@@ -60,22 +71,13 @@ def cities_for_list(cities: CityQuerySet | None = None) -> CityQuerySet:
     return cities.annotate(n_memberships=Coalesce(Subquery(spells.values("n")), 0)).order_by("name", "country")
 
 
-def cities_for_profile(reader: Reader = None) -> CityQuerySet:
-    """Places with everything a city's profile shows prefetched: `memberships` (with network and
-    source), `codings` (with network, code, coder and evidence as `reader` may see it:
-    networks.visibility), `participations` (with network, sub-network and source) and
-    `engagement_observations` (with network, source)."""
+def cities_for_profile() -> CityQuerySet:
+    """Places with what a city's profile lists prefetched: `memberships` (with network and
+    source), `participations` (with network, sub-network and source) and
+    `engagement_observations` (with network, source). Its codings come from
+    `city_coding_rows`."""
     return City.objects.prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.for_list()),
-        Prefetch(
-            "codings",
-            # Not joined to the city: the prefetch sets each coding's city to the profile's own,
-            # where a join would build it again for each of a place's 1,000 codings.
-            queryset=Coding.objects.with_evidence(reader)
-            .select_related(None)
-            .select_related("network", "code", "coder")
-            .order_by("network__name", "code__kind", "code__position"),
-        ),
         Prefetch(
             "participations",
             queryset=Participation.objects.select_related("network", "subnetwork", "source").order_by(
@@ -89,6 +91,32 @@ def cities_for_profile(reader: Reader = None) -> CityQuerySet:
             ),
         ),
     )
+
+
+def city_coding_rows(city: City, reader: Reader = None, evidence_limit: int | None = None) -> tuple[list[dict], set]:
+    """A place's codings as `aggregates.coding_row`s (by network, then code), without model
+    instances (the best-coded place has 1,000), and the ids of the networks whose codings come
+    with their evidence, as `reader` may see it and with what a page shows when an item is
+    expanded. Evidence comes for whole networks, in name order, while their codings number at
+    most `evidence_limit` together (None: every network); the others' codings have none (a
+    page links to `city_evidence` for them). Two queries, one without evidence."""
+    codings = list(Coding.objects.for_matrix_rows(cities=[city.slug]))
+    per_network: dict[int, int] = defaultdict(int)
+    for row in codings:
+        per_network[row[5]] += 1  # the network's id, in network name order
+    with_evidence: set[int] = set()
+    total = 0
+    for network_id, count in per_network.items():
+        if evidence_limit is not None and total + count > evidence_limit:
+            break
+        with_evidence.add(network_id)
+        total += count
+    evidence = (
+        evidence_rows_for_pages(Coding.objects.filter(city=city, network__in=with_evidence), reader)
+        if with_evidence
+        else []
+    )
+    return aggregates.coding_rows(codings, evidence), with_evidence
 
 
 def participations_in_network(network: Network, limit: int) -> list[Participation]:
@@ -200,46 +228,121 @@ def agreed_matrix(
     details: bool = False,
     codes: list[Code] | None = None,
 ) -> dict:
-    """`values_matrix` with agreement marks (`agreement.matrix_with_agreement`)."""
-    return agreement.matrix_with_agreement(values_matrix(network, cities, reader, details, codes))
+    """`values_matrix` with agreement marks (`agreement.matrix_with_agreement`), from the same
+    three queries, built without a dict per coding and marked in place
+    (`aggregates.comparison_matrix_from_values`, `agreement.add_agreement`): a network's matrix
+    is built from an empty cache after every write (issue 15)."""
+    codings = Coding.objects.for_matrix_rows(network, cities)
+    if details:
+        evidence = evidence_rows_for_pages(codings, reader)
+    else:
+        evidence = Evidence.objects.for_matrix_rows(codings, reader)
+    matrix = comparison_matrix_from_values(codings, evidence, Code.objects.current() if codes is None else codes)
+    return agreement.add_agreement(matrix)
 
 
 # What a network offers and what its members use (the network page's first chart).
 
 # The evidence shown behind the chart's bars: enough for any study, bounded for a network with
 # thousands of coded members (the quote table, filtered the same way, has every item).
-OFFER_EVIDENCE_LIMIT = 300
 
 
 def functions_used_by_members(network: Network) -> list[dict]:
     """Member cities' function codings in `network` from both perspectives on their use (their
-    informants' and the researchers' analysis), summed up by the database: rows {"slug",
-    "name", "code", "perspective", "salience" (the highest rated over coders; None where none
-    rated it)} for
-    `aggregates.offer_and_use`."""
+    informants' and the researchers' analysis), counted by the database: rows {"slug", "name",
+    "code", "position" (the code's), "perspective", "salience" (None: not rated), "codings" (how
+    many codings of that city, code and perspective have that salience: one per coder)} for
+    `aggregates.offer_and_use` (which takes a city's highest rated salience over its rows) and
+    `offer_codings` (which reads from the counts how far down each bar it must look)."""
     used = Coding.objects.of_members(network).filter(
         code__kind=Code.Kind.FUNCTION,
         perspective__in=[Coding.Perspective.CITY, Coding.Perspective.RESEARCHER],
     )
     rows = (
-        used.values_list("city__slug", "city__name", "code__code", "perspective")
-        .annotate(salience=Max("salience"))
+        used.values_list("city__slug", "city__name", "code__code", "code__position", "perspective", "salience")
+        .annotate(codings=Count("pk"))
         .order_by()
     )
     return [
-        {"slug": slug, "name": name, "code": code, "perspective": perspective, "salience": salience}
-        for slug, name, code, perspective, salience in rows
+        {
+            "slug": slug,
+            "name": name,
+            "code": code,
+            "position": position,
+            "perspective": perspective,
+            "salience": salience,
+            "codings": n,
+        }
+        for slug, name, code, position, perspective, salience, n in rows
     ]
 
 
-def offer_codings(network: Network, reader: Reader = None) -> list[Coding]:
-    """The function codings behind the offer-and-use chart (the network's own and its members'
-    from either perspective), with evidence as `reader` may see it, highest salience first
-    (the unrated after the rated);
-    at most OFFER_EVIDENCE_LIMIT."""
-    codings = (
-        Coding.objects.filter(network=network, code__kind=Code.Kind.FUNCTION)
-        .with_evidence(reader)
-        .order_by("code__position", F("salience").desc(nulls_last=True), "city__name", "pk")
-    )
-    return list(codings[:OFFER_EVIDENCE_LIMIT])
+def offer_codings(
+    network: Network, used: Iterable[dict], own: Iterable[Coding], reader: Reader = None
+) -> tuple[list[Coding], dict[str, int]]:
+    """The codings behind the offer-and-use chart, bar by bar (`aggregates.offer_evidence`):
+    for each function and side (the network's own view, the members' informants', the
+    researchers' analysis) the first `aggregates.OFFER_CODINGS_SHOWN` by salience (the unrated
+    last), city name and pk, with evidence as `reader` may see it; and how many codings each
+    bar has ({anchor: n}). `used` are `functions_used_by_members(network)`'s rows; `own` the
+    network's own codings with evidence (the page shows them all). Three queries, whatever the
+    size: the first members' codings of each bar, found by the database among only the salience
+    levels they can come from (a large network's bar has 6,000 codings), then those codings
+    and their evidence. A bar is a code's (by code and position, as the codebook orders it)."""
+    shown = OFFER_CODINGS_SHOWN
+    per_level: Counter = Counter()
+    for row in used:
+        per_level[row["code"], row["position"], row["perspective"], row["salience"]] += row["codings"]
+    counts: dict[tuple[str, int, str], dict[int | None, int]] = defaultdict(dict)
+    for (code, position, perspective, salience), n in per_level.items():
+        counts[(code, position, perspective)][salience] = n
+    totals: dict[str, int] = defaultdict(int)
+    # Per bar, the salience levels its first codings come from and how many of each to take.
+    parts: list[tuple[str, int, str, int | None, int]] = []
+    for (code, position, perspective), levels in counts.items():
+        totals[offer_anchor(code, MEMBER_SIDES[perspective])] += sum(levels.values())
+        found = 0
+        for salience in sorted(levels, key=salience_rank, reverse=True):
+            parts.append((code, position, perspective, salience, shown - found))
+            found += levels[salience]
+            if found >= shown:
+                break
+    codings = []
+    if parts:
+        members = Coding.objects.of_members(network)
+        if connection.features.supports_slicing_ordering_in_compound:
+            # One small query per level, by city name: the database walks the cities by name.
+            firsts = [
+                members.filter(code__code=code, code__position=position, perspective=perspective, salience=salience)
+                .order_by("city__name", "pk")
+                .values_list("pk", flat=True)[:limit]
+                for code, position, perspective, salience, limit in parts
+            ]
+            ids = list(firsts[0].union(*firsts[1:], all=True))
+        else:
+            wanted = [
+                Q(code__code=code, code__position=position, perspective=perspective, salience=salience)
+                for code, position, perspective, salience, _limit in parts
+            ]
+            ranked = (
+                members.filter(reduce(operator.or_, wanted))
+                .annotate(
+                    place=Window(
+                        RowNumber(),
+                        partition_by=[F("code__code"), F("code__position"), F("perspective")],
+                        order_by=[F("salience").desc(nulls_last=True), F("city__name").asc(), F("pk").asc()],
+                    )
+                )
+                .filter(place__lte=shown)
+            )
+            ids = list(ranked.values_list("pk", flat=True))
+        codings = list(
+            Coding.objects.filter(pk__in=ids)
+            .with_evidence(reader)
+            .order_by("code__position", F("salience").desc(nulls_last=True), "city__name", "pk")
+        )
+    functions = [coding for coding in own if coding.code.kind == Code.Kind.FUNCTION]
+    for coding in functions:
+        totals[offer_anchor(coding.code.code, "network")] += 1
+    functions.sort(key=lambda coding: (coding.code.position, -salience_rank(coding.salience), coding.pk))
+    return functions + codings, dict(totals)

@@ -5,9 +5,15 @@ A page's state lives in its GET parameters. Every chart's data downloads as CSV 
 same URL with `format=csv` (and `chart=<name>` where a page has several charts).
 """
 
+import operator
+from collections import Counter
+from functools import reduce
 from pathlib import Path
 
 from django.core.paginator import Paginator
+from django.db.models import Count
+from django.db.models import F
+from django.db.models import Q
 from django.http import FileResponse
 from django.http import Http404
 from django.http import HttpResponse
@@ -42,6 +48,7 @@ from networks.models import Release
 from networks.pages import chosen_cities
 from networks.pages import csv_download
 from networks.pages import csv_urls
+from networks.pages import evidence_shown
 from networks.pages import network_or_404
 from networks.pages import search_text
 from networks.pages import wants_csv
@@ -126,11 +133,13 @@ def favicon(request):
 
 @cache_while_unchanged
 def home(request):
+    networks = list(Network.objects.for_list())
     context = {
-        "networks": Network.objects.for_list(),
+        "networks": networks,
         "n_cities": City.objects.count(),
         "n_memberships": Membership.objects.count(),
-        "n_codings": Coding.objects.count(),
+        # Every coding belongs to a network: the networks' counts add up to all of them.
+        "n_codings": sum(network.n_codings for network in networks),
         "codes": Code.objects.current(),
     }
     return render(request, "networks/home.html", context)
@@ -151,11 +160,43 @@ def network_list(request):
     return render(request, "networks/network_list.html", {"networks": Network.objects.for_list()})
 
 
+def first_member_codings(
+    network: Network, own: list[Coding], codes: dict[int, Code], reader
+) -> tuple[list[Coding], int]:
+    """The first MEMBER_CODINGS_SHOWN codings of `network`'s members by code (kind, then
+    position), city name and pk, with evidence as `reader` may see it, and how many there are;
+    `own` are the network's own codings, `codes` every code by pk. Two queries and the
+    evidence's, whatever the size: the codings counted per code (from the index alone), then the
+    first ones of only the codes they come from. Ordering a large network's 44,000 codings by
+    city name to keep 50 took longer than the rest of the page's queries together; within one
+    code the database walks the cities by name instead."""
+    per_code = Coding.objects.filter(network=network).values_list("code").annotate(n=Count("*")).order_by()
+    counts: Counter = Counter()
+    for code, n in per_code:
+        counts[(codes[code].kind, codes[code].position)] += n
+    counts.subtract(Counter((coding.code.kind, coding.code.position) for coding in own))
+    total = sum(counts.values())
+    needed, found = [], 0
+    for kind, position in sorted(key for key, n in counts.items() if n > 0):
+        needed.append(Q(code__kind=kind, code__position=position))
+        found += counts[(kind, position)]
+        if found >= MEMBER_CODINGS_SHOWN:
+            break
+    if not needed:
+        return [], total
+    codings = Coding.objects.of_members(network).filter(reduce(operator.or_, needed)).with_evidence(reader)
+    # Within one code the order is by city name alone.
+    order = ["city__name", "pk"] if len(needed) == 1 else ["code__kind", "code__position", "city__name", "pk"]
+    return list(codings.order_by(*order)[:MEMBER_CODINGS_SHOWN]), total
+
+
 @cache_for_public_readers
 @collector_paused()
 def network_detail(request, slug):
     network = get_object_or_404(Network.objects.for_detail(), slug=slug)
-    codes = list(Code.objects.current())
+    every_code = Code.objects.annotate(current=F("version__is_current")).order_by("kind", "position")
+    codes_by_pk = {code.pk: code for code in every_code}
+    codes = [code for code in codes_by_pk.values() if code.current]
     used = functions_used_by_members(network)
     offers = aggregates.offer_and_use(dict(Coding.objects.functions_offered(network)), used, codes)
     places = aggregates.member_places_from_rows(Membership.objects.for_map_rows(network))
@@ -166,24 +207,22 @@ def network_detail(request, slug):
     # A network may have 10,000 members and 50,000 codings: the page shows a page of the
     # members and the first codings, and links to the complete lists.
     members = Membership.objects.in_network(network).for_members_table()
-    member_codings = (
-        Coding.objects.of_members(network)
+    own_codings = list(
+        Coding.objects.for_network_as_whole(network)
         .with_evidence(request.user)
-        .order_by("code__kind", "code__position", "city__name", "pk")
+        .order_by("code__kind", "code__position", "pk")
     )
+    member_codings, member_codings_count = first_member_codings(network, own_codings, codes_by_pk, request.user)
+    bar_codings, bar_totals = offer_codings(network, used, own_codings, request.user)
     participations = participations_in_network(network, PARTICIPATIONS_SHOWN)
     context = {
         "network": network,
         "memberships": Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("members_page")),
-        "own_codings": list(
-            Coding.objects.for_network_as_whole(network)
-            .with_evidence(request.user)
-            .order_by("code__kind", "code__position", "pk")
-        ),
-        "member_codings": list(member_codings[:MEMBER_CODINGS_SHOWN]),
-        "member_codings_count": member_codings.count(),
+        "own_codings": own_codings,
+        "member_codings": member_codings,
+        "member_codings_count": member_codings_count,
         "offers": offers,
-        "offer_bars": aggregates.offer_evidence(offer_codings(network, request.user), offers),
+        "offer_bars": aggregates.offer_evidence(bar_codings, offers, bar_totals),
         "offers_figure": charts.offer_and_use_figure(offers),
         "places": places,
         "unplaced": [place for place in places if place["latitude"] is None],
@@ -222,12 +261,14 @@ def compare(request):
     options = list(page) + [city for city in found if city not in page]
     context = {
         "network": network,
-        "networks": Network.objects.order_by("name"),
+        # The select shows their names: 250 networks, none of their descriptions.
+        "networks": Network.objects.order_by("name").only("slug", "name"),
         "options": options,
         "page": None if chosen else page,
         "chosen": chosen,
         "not_coded": [slug for slug in chosen if slug not in {city.slug for city in found}],
         "grid": grid,
+        "evidence_grid": evidence_shown(grid),
         "contrasts": aggregates.matrix_contrasts(grid)[:3],
         "figure": charts.comparison_figure(grid),
         "narrow_figure": charts.comparison_figure(grid, narrow=True),

@@ -118,30 +118,42 @@ def coding_row(coding: Coding, details: bool = False) -> dict:
     }
 
 
+def evidence_by_coding(evidence: Iterable[tuple]) -> dict[int, list[dict]]:
+    """`evidence_rows` from plain values (`Evidence.objects.for_matrix_rows()`, or
+    `selectors.evidence_rows_for_pages()` with a page's details), by coding id, in their order.
+    Each source is named once (`short_label`), however many items cite it."""
+    by_coding: dict[int, list[dict]] = defaultdict(list)
+    labels: dict[tuple, str] = {}
+    for row in evidence:
+        # The source's kind, label, citation, interview number and year (SOURCE_VALUES), then
+        # with a page's details the original text, its language and the source's URL.
+        source_values = tuple(row[6:11])
+        source = labels.get(source_values)
+        if source is None:
+            source = labels[source_values] = short_label(*source_values)
+        locator = row[5]
+        item = {
+            "id": row[1],
+            "visibility": row[2],
+            "kind": row[3],
+            "text": row[4],
+            "locator": locator,
+            "source": source,
+            "citation": f"{source}, {locator}" if locator else source,
+        }
+        if len(row) > 11:
+            original_text, language, url = row[11:14]
+            item.update(evidence_details(original_text, language, *source_values, url))
+        by_coding[row[0]].append(item)
+    return by_coding
+
+
 def coding_rows(codings: Iterable[tuple], evidence: Iterable[tuple]) -> list[dict]:
     """`coding_row`s from plain values: `codings` from `Coding.objects.for_matrix_rows()`, in
     its order, `evidence` from `Evidence.objects.for_matrix_rows()` (by coding and position,
     as the reader may see it). `coded_at` is then the database's text of the time, which
     sorts as the time does."""
-    by_coding: dict[int, list[dict]] = defaultdict(list)
-    for coding, pk, visibility, kind, text, locator, *rest in evidence:
-        # The source's kind, label, citation, interview number and year (SOURCE_VALUES), then
-        # with a page's details the original text, its language and the source's URL.
-        source_values, details = rest[:5], rest[5:]
-        source = short_label(*source_values)
-        item = {
-            "id": pk,
-            "visibility": visibility,
-            "kind": kind,
-            "text": text,
-            "locator": locator,
-            "source": source,
-            "citation": f"{source}, {locator}" if locator else source,
-        }
-        if details:
-            original_text, language, url = details
-            item.update(evidence_details(original_text, language, *source_values, url))
-        by_coding[coding].append(item)
+    by_coding = evidence_by_coding(evidence)
     return [
         {
             "id": pk,
@@ -267,6 +279,82 @@ def comparison_matrix_from_rows(codings: Iterable[dict], codes: Iterable[Code]) 
     return {"codes": columns, "rows": rows}
 
 
+def comparison_matrix_from_values(codings: Iterable[tuple], evidence: Iterable[tuple], codes: Iterable[Code]) -> dict:
+    """`comparison_matrix_from_rows(coding_rows(codings, evidence), codes)`, the same dict,
+    built without a `coding_row` per coding: a network's matrix has 20,000 cells, most of one
+    coding, and is built from an empty cache after every write (issue 15)."""
+    columns = code_columns(codes)
+    by_coding = evidence_by_coding(evidence)
+    grouped: dict[tuple, dict[str, list[tuple]]] = {}
+    places: dict[tuple, tuple] = {}
+    for coding in codings:
+        # (city name, network name, city id, network id): `comparison_matrix_from_rows`'s order.
+        key = (coding[3], coding[7], coding[1], coding[5])
+        cells = grouped.get(key)
+        if cells is None:
+            cells = grouped[key] = {}
+            places[key] = coding
+        cells.setdefault(coding[9], []).append(coding)
+    rows = []
+    for key in sorted(grouped):
+        place, cells = places[key], grouped[key]
+        rows.append(
+            {
+                "city": {"slug": place[2], "name": place[3], "country": place[4]},
+                "network": {"slug": place[6], "name": place[7], "acronym": place[8]},
+                "cells": {
+                    column["code"]: _summarise_values(cells[column["code"]], by_coding)
+                    if column["code"] in cells
+                    else None
+                    for column in columns
+                },
+            }
+        )
+    return {"codes": columns, "rows": rows}
+
+
+def _summarise_values(codings: list[tuple], by_coding: dict[int, list[dict]]) -> dict:
+    """`summarise_rows` of `Coding.objects.for_matrix_rows()` tuples, with their evidence."""
+    if len(codings) == 1:
+        pk, *_, salience, outcome, perspective, _coded_at, coder = codings[0]
+        # The cell's own list: each coding's evidence is in one cell only.
+        evidence = by_coding.get(pk, [])
+        return {
+            "salience": salience,
+            "unrated": int(salience is None),
+            "outcome": outcome,
+            "perspective": perspective,
+            "evidence_count": len(evidence),
+            "evidence": evidence,
+            "coders": [coder],
+            "codings": [
+                {"id": pk, "salience": salience, "outcome": outcome, "perspective": perspective, "coder": coder}
+            ],
+        }
+    # The first of the highest salience (a rated one over an unrated one), then latest, leads.
+    leading, best = None, None
+    evidence, coders, cell_codings = [], set(), []
+    for pk, *_, salience, outcome, perspective, coded_at, coder in codings:
+        rank = (salience_rank(salience), coded_at)
+        if leading is None or rank > best:
+            leading, best = (salience, outcome, perspective), rank
+        evidence.extend(by_coding.get(pk, ()))
+        coders.add(coder)
+        cell_codings.append(
+            {"id": pk, "salience": salience, "outcome": outcome, "perspective": perspective, "coder": coder}
+        )
+    return {
+        "salience": leading[0],
+        "unrated": sum(coding["salience"] is None for coding in cell_codings),
+        "outcome": leading[1],
+        "perspective": leading[2],
+        "evidence_count": len(evidence),
+        "evidence": evidence,
+        "coders": sorted(coders),
+        "codings": cell_codings,
+    }
+
+
 # The matrix's CSV columns, in order: the API and the comparison page download the same table.
 MATRIX_COLUMNS = [
     "city",
@@ -317,10 +405,14 @@ def matrix_flat_rows(matrix: dict) -> list[dict]:
     return rows
 
 
-def city_portfolio(memberships: Iterable, codings: Iterable[Coding], codes: Iterable[Code]) -> dict:
+def city_portfolio(
+    memberships: Iterable, codings: Iterable[tuple[int, str, int | None]], codes: Iterable[Code]
+) -> dict:
     """What each of a city's networks is used for, where they overlap, what none serves.
 
-    `memberships` are the city's spells (with `network`), `codings` the city's codings.
+    `memberships` are the city's spells (with `network`), `codings` the city's codings as
+    (network id, code, salience) triples (`values_list("network_id", "code__code", "salience")`,
+    or a profile's coding rows: no model is needed).
     Returns {"networks": [{"network": {...}, "spells": [...], "functions": {code: salience},
     "logics": {code: salience}}], "overlaps": {code: [network slugs]} for functions served
     (salience >= 1, or coded but not rated: the code applies) by two or more networks, "gaps":
@@ -328,6 +420,7 @@ def city_portfolio(memberships: Iterable, codings: Iterable[Coding], codes: Iter
     """
     columns = code_columns(codes)
     function_codes = [column["code"] for column in columns if column["kind"] == Code.Kind.FUNCTION]
+    kinds = {column["code"]: column["kind"] for column in columns}
     by_network: dict[int, dict] = {}
     for membership in memberships:
         entry = by_network.setdefault(
@@ -344,13 +437,13 @@ def city_portfolio(memberships: Iterable, codings: Iterable[Coding], codes: Iter
             },
         )
         entry["spells"].append(membership.period)
-    for coding in codings:
-        entry = by_network.get(coding.network_id)
-        if entry is None:
+    for network_id, code, salience in codings:
+        entry = by_network.get(network_id)
+        if entry is None or code not in kinds:
+            # Not a member, or a code of an earlier codebook: neither is drawn.
             continue
-        bucket = entry["functions"] if coding.code.kind == Code.Kind.FUNCTION else entry["logics"]
-        code = coding.code.code
-        bucket[code] = highest([bucket.get(code), coding.salience])
+        bucket = entry["functions"] if kinds[code] == Code.Kind.FUNCTION else entry["logics"]
+        bucket[code] = highest([bucket.get(code), salience])
     networks = sorted(by_network.values(), key=lambda entry: entry["network"]["name"])
     served: dict[str, list[str]] = defaultdict(list)
     for entry in networks:

@@ -11,6 +11,7 @@ from cities.models import City
 from networks.aggregates.matrix import code_columns
 from networks.models import Code
 from networks.models import Coding
+from networks.salience import UNRATED_MARK
 from networks.salience import highest
 from networks.salience import salience_label
 from networks.salience import salience_rank
@@ -23,13 +24,25 @@ def cell_anchor(city_slug: str, network_slug: str, code: str) -> str:
 
 def _grid_cell(row: dict, column: dict) -> dict:
     cell = row["cells"][column["code"]]
+    anchor = cell_anchor(row["city"]["slug"], row["network"]["slug"], column["code"])
+    if cell is None:
+        return {**column, "cell": None, "anchor": anchor, "salience_label": "", "perspective_label": ""}
+    salience, label = cell["salience"], salience_label(cell["salience"])
     return {
         **column,
         "cell": cell,
-        "anchor": cell_anchor(row["city"]["slug"], row["network"]["slug"], column["code"]),
-        "salience_label": salience_label(cell["salience"]) if cell else "",
-        "perspective_label": Coding.Perspective(cell["perspective"]).label if cell else "",
+        "anchor": anchor,
+        "salience_label": label,
+        "perspective_label": PERSPECTIVE_LABELS.get(cell["perspective"], cell["perspective"]),
+        # What a table cell shows, as text: rendering numbers is what a template is slowest at.
+        "salience_text": UNRATED_MARK if salience is None else str(salience),
+        "salience_class": "unrated" if salience is None else f"s{salience}",
+        "title": f"{label}; outcome {cell['outcome'] or 'not applicable'}; {cell['evidence_count']} evidence",
+        "agreement_status": (cell.get("agreement") or {}).get("status", ""),
     }
+
+
+PERSPECTIVE_LABELS = dict(Coding.Perspective.choices)
 
 
 CODE_GROUPS = {Code.Kind.FUNCTION: "Network functions", Code.Kind.LOGIC: "Logics of participation"}
@@ -61,7 +74,9 @@ def matrix_grid(matrix: dict, codes: Iterable[Code] | None = None) -> dict:
 
     Returns {"codes": [column...], "groups": `code_groups`, "several_networks": bool, "rows":
     [{"city", "network", "label", "cells": [{"code", "name", "kind", "cell": cell or None,
-    "anchor", "salience_label", "perspective_label"}]}]}; a row's label is the city's name,
+    "anchor", "salience_label", "perspective_label", and for a coded cell what a table shows of
+    it as text: "salience_text", "salience_class", "title", "agreement_status" ("single",
+    "agreed", "disputed"; empty without marks)}]}]}; a row's label is the city's name,
     followed by the network's when the matrix spans several. Given the codebook's `codes`,
     each column and cell also has its "definition" (for a page to explain the code).
     """
@@ -308,10 +323,9 @@ def offer_and_use(own: dict[str, int | None], members: Iterable[dict], codes: It
             "network_anchor": offer_anchor(code, "network"),
         }
         for side, by_city in saliences.items():
-            mentioning = sorted(
-                ({"name": names[slug], "slug": slug, "salience": by_city[slug][code]} for slug in naming[side][code]),
-                key=lambda member: (-salience_rank(member["salience"]), member["name"], member["slug"]),
-            )
+            # Sorted as plain tuples, without a key function: a large network has 20,000 of them.
+            ranked = sorted((-salience_rank(by_city[slug][code]), names[slug], slug) for slug in naming[side][code])
+            mentioning = [{"name": name, "slug": slug, "salience": by_city[slug][code]} for _rank, name, slug in ranked]
             unrated = sum(member["salience"] is None for member in mentioning)
             total = sum(member["salience"] or 0 for member in mentioning)
             counted = len(by_city) - unrated
@@ -347,17 +361,19 @@ OFFER_SIDE_LABELS = {
     "members": "members' informants",
     "researchers": "the researchers' analysis of members",
 }
-OFFER_CODINGS_SHOWN = 20
+# The codings a bar's panel lists (by salience, then city): the quote table has them all.
+OFFER_CODINGS_SHOWN = 10
 
 
-def offer_evidence(codings: Iterable[Coding], offers: dict) -> list[dict]:
+def offer_evidence(codings: Iterable[Coding], offers: dict, totals: dict[str, int] | None = None) -> list[dict]:
     """The codings behind each bar of the offer-and-use chart (`offer_and_use`'s shape in
     `offers`), bar by bar: [{"anchor", "code", "name", "side", "label", "value" (the bar's
     value or None), "counted": [names of the side's members], "unrated" (codings behind the bar
     with no rating: the network's own, or members left out of the mean), "mean_over" (how many
     members the mean is over), "codings": [the first
     OFFER_CODINGS_SHOWN], "more": n left out}]. `codings` are function codings with city, code
-    and evidence (`selectors.offer_codings`)."""
+    and evidence, in each bar's order (`selectors.offer_codings`); `totals` ({anchor: n}) how
+    many codings each bar has when `codings` hold only each bar's first ones."""
     found: dict[str, list[Coding]] = defaultdict(list)
     for coding in codings:
         if coding.city_id is None:
@@ -386,7 +402,7 @@ def offer_evidence(codings: Iterable[Coding], offers: dict) -> list[dict]:
                     "unrated": unrated,
                     "mean_over": len(counted) - unrated if counted else 0,
                     "codings": listed[:OFFER_CODINGS_SHOWN],
-                    "more": max(0, len(listed) - OFFER_CODINGS_SHOWN),
+                    "more": max(0, (len(listed) if totals is None else totals.get(anchor, 0)) - OFFER_CODINGS_SHOWN),
                 }
             )
     return bars

@@ -510,14 +510,51 @@ def matrix_with_agreement(matrix: dict) -> dict:
 
     The coders of a row are everyone with a coding anywhere in that city x network row, so
     a coder who coded the row but not a code shows up as a dissent in that code's cell.
-    Returns a new dict; the input is not changed.
+    Returns a new dict; the input is not changed (`add_agreement` marks a matrix in place).
     """
     rows = []
     for row in matrix["rows"]:
-        row_coders = {coding["coder"] for cell in row["cells"].values() if cell for coding in cell["codings"]}
-        cells = {
-            code: {**cell, "agreement": classify_cell(cell["codings"], case_coders=row_coders)} if cell else None
-            for code, cell in row["cells"].items()
-        }
+        marks = _row_marks(row["cells"])
+        cells = {code: {**cell, "agreement": marks[code]} if cell else None for code, cell in row["cells"].items()}
         rows.append({**row, "cells": cells})
     return {**matrix, "rows": rows}
+
+
+def add_agreement(matrix: dict) -> dict:
+    """`matrix_with_agreement` in place, for a matrix built for the purpose (a network's has
+    20,000 cells: none is copied). Returns `matrix`."""
+    for row in matrix["rows"]:
+        for code, mark in _row_marks(row["cells"]).items():
+            row["cells"][code]["agreement"] = mark
+    return matrix
+
+
+def _row_marks(cells: dict) -> dict:
+    """{code: `classify_cell` mark} for the coded cells of one matrix row."""
+    row_coders = {coding["coder"] for cell in cells.values() if cell for coding in cell["codings"]}
+    if len(row_coders) == 1:
+        # One coder coded the whole row (most rows): every cell is theirs alone.
+        (coder,) = row_coders
+        return {code: _single_mark(coder, cell["codings"]) for code, cell in cells.items() if cell}
+    return {code: classify_cell(cell["codings"], case_coders=row_coders) for code, cell in cells.items() if cell}
+
+
+def _single_mark(coder: str, codings: Sequence[dict]) -> dict:
+    """`classify_cell(codings)` where every coding, and every coding of the row, is `coder`'s."""
+    row = codings[0] if len(codings) == 1 else _leading(codings)
+    salience = row["salience"]
+    return {
+        "status": "single",
+        "coders": 1,
+        "values": [
+            {
+                "coder": coder,
+                "applied": True,
+                "salience": salience,
+                "salience_label": salience_label(salience),
+                "outcome": row.get("outcome", ""),
+            }
+        ],
+        "salience_range": None if salience is None else [salience, salience],
+        "summary": f"Coded by {coder} only",
+    }

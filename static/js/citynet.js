@@ -5,6 +5,9 @@
  * Content-Security-Policy of script-src 'self' is enough. Options on the div:
  *   data-click="evidence"  a click shows the evidence whose element id is the point's
  *                          customdata in #evidence-panel, and puts it in the URL's hash;
+ *                          evidence not on the page is fetched from the page that a link
+ *                          <a data-evidence="ID" href="PAGE#ID"> names (a city's evidence
+ *                          in one network), once per page;
  *   data-click="link"      a click opens the URL in customdata (or customdata[0]);
  *   data-click="anchor"    a click jumps to the element whose id is customdata;
  *   data-hover="neighbours" (graph) hovering a node highlights it and its neighbours;
@@ -63,10 +66,68 @@
     return Boolean(found && found.classList.contains("evidence-cell"));
   }
 
+  // The link to a mark's evidence on another page, where the evidence is not on this one.
+  function evidenceLink(anchor) {
+    var links = document.querySelectorAll("a[data-evidence]");
+    for (var i = 0; i < links.length; i++) {
+      var link = links[i];
+      if (link.dataset.evidence === anchor && link.pathname !== window.location.pathname) return link;
+    }
+    return null;
+  }
+
+  // Fetches the page holding a mark's evidence and keeps its evidence cells (hidden) on this
+  // page, then shows the mark's; if that fails, the reader is taken to the page itself.
+  var fetching = {};
+  function fetchEvidence(anchor, scroll) {
+    var link = evidenceLink(anchor);
+    if (!link || !window.fetch) return false;
+    var address = link.href.split("#")[0];
+    var panel = document.getElementById("evidence-panel");
+    if (panel) {
+      panel.classList.add("is-loading");
+      panel.setAttribute("aria-busy", "true");
+    }
+    fetching[address] = fetching[address] || fetch(address, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var store = document.getElementById("evidence-fetched");
+        if (!store) {
+          store = document.createElement("div");
+          store.id = "evidence-fetched";
+          store.hidden = true;
+          document.body.appendChild(store);
+        }
+        page.querySelectorAll(".evidence-cell[id]").forEach(function (cell) {
+          if (!document.getElementById(cell.id)) store.appendChild(document.adoptNode(cell));
+        });
+      });
+    fetching[address]
+      .then(function () {
+        if (!isEvidence(anchor)) throw new Error("not found");
+        showEvidence(anchor, scroll);
+      })
+      .catch(function () {
+        delete fetching[address];
+        window.location.assign(link.href);
+      })
+      .finally(function () {
+        if (panel) {
+          panel.classList.remove("is-loading");
+          panel.removeAttribute("aria-busy");
+        }
+      });
+    return true;
+  }
+
   function showEvidence(anchor, scroll) {
     var source = document.getElementById(anchor);
     var panel = document.getElementById("evidence-panel");
-    if (!source) return false;
+    if (!source) return fetchEvidence(anchor, scroll);
     if (!panel) {
       source.scrollIntoView();
       return true;
@@ -171,7 +232,27 @@
     });
   }
 
+  // A section of a page that is slow to count (a city's places most like it) comes from a page
+  // of its own: <div data-include="URL" data-include-select="#ID"> is replaced by that page's
+  // element #ID; until then, or if it fails, it keeps its link to the page.
+  function includeSections() {
+    if (!window.fetch || !window.DOMParser) return;
+    document.querySelectorAll("[data-include]").forEach(function (slot) {
+      fetch(slot.dataset.include, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          var part = new DOMParser().parseFromString(html, "text/html").querySelector(slot.dataset.includeSelect);
+          if (part) slot.replaceChildren(document.adoptNode(part));
+        })
+        .catch(function () {});
+    });
+  }
+
   function start() {
+    includeSections();
     if (typeof Plotly === "undefined") return;
     document.querySelectorAll(".chart-plot[data-figure]").forEach(draw);
     // Links to a cell's evidence open it in the panel beside the chart, where there is one.
@@ -183,7 +264,7 @@
     });
     // A permalink to a cell or bar (#evidence-..., #offer-...) opens its evidence in the panel too.
     var hash = decodeURIComponent(window.location.hash.slice(1));
-    if (isEvidence(hash)) showEvidence(hash, false);
+    if (isEvidence(hash) || (hash && evidenceLink(hash))) showEvidence(hash, false);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -2,6 +2,7 @@ import csv
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from networks.models import Code
@@ -84,15 +85,20 @@ def test_city_page_query_count_does_not_grow_with_codings(client, django_assert_
         other = NetworkFactory()
         MembershipFactory(city=big, network=other)
         EvidenceFactory(coding=CodingFactory(city=big, network=other))
-    # city, its memberships (with network and source), codings (with network, code, coder),
-    # their evidence (with source), participations, engagement observations, the codebook;
+    # city, its memberships (with network and source), participations, engagement
+    # observations, the codebook, codings (as rows), their evidence (with source);
     # then for "Cite this view": the newest release and the study's citation; for all its networks
-    # (networks.overlap): their themes, and for the places most like it one grouped count and the
-    # chosen places' networks in common
-    with django_assert_num_queries(12):
+    # (networks.overlap): their themes. The places most like it are a page of their own.
+    with django_assert_num_queries(10):
         client.get(reverse("cities:city_detail", args=[small.slug]))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         client.get(reverse("cities:city_detail", args=[big.slug]))
+    # That page: the place, its spells, one grouped count and the chosen places' networks in
+    # common, the newest release and the study's citation.
+    with django_assert_num_queries(6):
+        client.get(reverse("cities:city_similar", args=[small.slug]))
+    with django_assert_num_queries(6):
+        client.get(reverse("cities:city_similar", args=[big.slug]))
 
 
 def test_city_portfolio_shows_where_networks_overlap_and_what_none_serves(client, london):
@@ -113,6 +119,83 @@ def test_city_portfolio_cells_open_evidence_listed_on_the_page(client, london):
     anchors = [anchor for row in response.context["portfolio_figure"]["data"][0]["customdata"] for anchor in row]
     assert "evidence-london--100rc--knowledge" in anchors
     assert 'id="evidence-london--100rc--knowledge"' in html and "Knowledge from 100 Resilient Cities." in html
+
+
+def test_a_well_coded_place_shows_its_first_networks_evidence_and_links_to_the_others(client, london, monkeypatch):
+    # London's 100RC coding (one) fits on the page; Eurocities' two codings do not.
+    monkeypatch.setattr("cities.views.EVIDENCE_CODINGS_SHOWN", 2)
+    response = client.get(reverse("cities:city_detail", args=[london.slug]))
+    html = " ".join(response.content.decode().split())
+    elsewhere = reverse("cities:city_evidence", args=[london.slug, "eurocities"])
+    assert "Knowledge from 100 Resilient Cities." in html
+    assert "Knowledge from Eurocities." not in html
+    assert 'id="evidence-london--eurocities--knowledge"' not in html
+    # The portfolio's cells lead to the evidence wherever it is: here, or on Eurocities' page.
+    assert 'href="#evidence-london--100rc--knowledge"' in html
+    assert f'href="{elsewhere}#evidence-london--eurocities--knowledge"' in html
+    assert f'<a href="{elsewhere}">London in Eurocities</a> <small>2 codes, 2 codings</small>' in html
+
+    page = client.get(elsewhere)
+    text = " ".join(page.content.decode().split())
+    assert page.status_code == 200
+    assert "<title>London in Eurocities: evidence · Citynet</title>" in text
+    assert 'id="evidence-london--eurocities--knowledge"' in text and "Knowledge from Eurocities." in text
+    assert 'id="evidence-london--eurocities--appropriateness"' in text
+    assert "Knowledge from 100 Resilient Cities." not in text
+
+
+def test_a_place_whose_first_network_alone_is_too_long_shows_its_evidence_on_pages_of_their_own(
+    client, london, monkeypatch
+):
+    monkeypatch.setattr("cities.views.EVIDENCE_CODINGS_SHOWN", 0)
+    html = " ".join(client.get(reverse("cities:city_detail", args=[london.slug])).content.decode().split())
+    assert "Knowledge from" not in html
+    assert "Each network's evidence is on a page of its own" in html
+    assert "London in 100 Resilient Cities" in html and "London in Eurocities" in html
+
+
+def test_a_city_evidence_page_hides_restricted_text_from_the_public(client, django_user_model):
+    network = NetworkFactory(slug="eurocities")
+    city = CityFactory(slug="oslo")
+    coding = CodingFactory(city=city, network=network)
+    EvidenceFactory(coding=coding, text="Said off the record.", visibility=Evidence.Visibility.RESTRICTED)
+    url = reverse("cities:city_evidence", args=["oslo", "eurocities"])
+    public = client.get(url).content.decode()
+    assert "Said off the record." not in public and "Restricted evidence" in public
+    editor = django_user_model.objects.create_user("editor", is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="view_restricted_evidence"))
+    client.force_login(editor)
+    assert "Said off the record." in client.get(url).content.decode()
+
+
+def test_a_city_evidence_page_of_a_merged_place_leads_to_the_survivor_and_unknown_ones_are_404(client, london):
+    from cities.models import PlaceRedirect
+
+    PlaceRedirect.objects.create(old_slug="londres", city=london, old_id=999, old_name="Londres", old_country="GB")
+    response = client.get(reverse("cities:city_evidence", args=["londres", "eurocities"]))
+    assert response.status_code == 301
+    assert response["Location"] == reverse("cities:city_evidence", args=["london", "eurocities"])
+    assert client.get(reverse("cities:city_evidence", args=["nowhere", "eurocities"])).status_code == 404
+    assert client.get(reverse("cities:city_evidence", args=["london", "no-network"])).status_code == 404
+    uncoded = NetworkFactory(slug="c40", name="C40")
+    assert "London's use of C40 has not been coded." in client.get(
+        reverse("cities:city_evidence", args=["london", uncoded.slug])
+    ).content.decode().replace("&#x27;", "'")
+
+
+def test_a_city_evidence_page_runs_the_same_queries_for_one_coding_and_for_many(
+    client, london, django_assert_num_queries
+):
+    eurocities = london.codings.first().network
+    url = reverse("cities:city_evidence", args=[london.slug, eurocities.slug])
+    # the city, the network, the codebook, the codings (as rows), their evidence; then for
+    # "Cite this view" the newest release and the study's citation
+    with django_assert_num_queries(7):
+        client.get(url)
+    for code in CodeFactory.create_batch(5):
+        EvidenceFactory.create_batch(3, coding=CodingFactory(city=london, network=eurocities, code=code))
+    with django_assert_num_queries(7):
+        assert "Knowledge from Eurocities." in client.get(url).content.decode()
 
 
 def test_city_portfolio_csv_has_a_row_per_network_and_code(client, london):

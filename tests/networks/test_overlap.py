@@ -159,8 +159,14 @@ def test_city_page_shows_its_networks_and_the_places_most_like_it(client, field)
         ("eurocities", False),
     ]
     assert rows[-1]["since"] == "Mar 2010"
+    # Counted over every spell of the register, the places most like it come from a page of
+    # their own, which the city page links to and fetches.
+    similar = reverse("cities:city_similar", args=["paris"])
+    assert f'data-include="{similar}"' in html and f'<a href="{similar}">' in html
+    response = client.get(similar)
     like = response.context["places_like"]
     assert like[0]["slug"] == "oslo" and like[0]["jaccard"] == 1.0
+    assert 'id="places-like-list"' in response.content.decode()
 
 
 def test_places_like_ranks_by_jaccard_over_network_sets(field):

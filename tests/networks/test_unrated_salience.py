@@ -182,10 +182,9 @@ def test_offer_and_use_mean_of_only_unrated_members_is_no_mean():
 def test_a_portfolio_counts_an_unrated_function_as_served_and_not_as_a_gap():
     network = NetworkFactory.build(pk=1, slug="eurocities", name="Eurocities")
     code = Code(code="knowledge", name="Knowledge sharing", kind="function", position=1)
-    coding = Coding(network=network, code=code, salience=None)
     membership = type("Spell", (), {"network_id": 1, "network": network, "period": "2000–"})()
 
-    portfolio = aggregates.city_portfolio([membership], [coding], [code])
+    portfolio = aggregates.city_portfolio([membership], [(1, "knowledge", None)], [code])
 
     assert portfolio["networks"][0]["functions"] == {"knowledge": None}
     assert portfolio["gaps"] == []

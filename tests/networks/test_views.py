@@ -86,12 +86,14 @@ def test_home_offers_a_search_box_and_the_ways_in(client):
 
 
 @pytest.mark.parametrize("n_cities", [2, 60])
-def test_home_runs_seven_queries_whatever_the_data(client, django_assert_num_queries, n_cities):
+def test_home_runs_six_queries_whatever_the_data(client, django_assert_num_queries, n_cities):
     populate(NetworkFactory(), n_cities)
-    # networks with member and coding counts, count of places, of memberships, of codings; the codebook;
-    # then for "Cite this view": the newest release and the study's citation
-    with django_assert_num_queries(7):
-        client.get(reverse("networks:home"))
+    # networks with member and coding counts (which add up to the count of codings), count of
+    # places, of memberships; the codebook; then for "Cite this view": the newest release and
+    # the study's citation
+    with django_assert_num_queries(6):
+        response = client.get(reverse("networks:home"))
+    assert response.context["n_codings"] == Coding.objects.count() == n_cities
 
 
 @pytest.mark.parametrize("n_cities", [5, 300])
@@ -103,11 +105,11 @@ def test_network_page_runs_the_same_queries_with_5_and_300_cities(client, django
     # network (+ head office, member-count source), themes, regional offices, sub-networks (+ parent),
     # the codebook, the functions the network offers and its members use (summed up by the
     # database), the places for the map, the members' count and page (with city and source),
-    # the network's own codings and their evidence, the first member codings, their evidence
-    # and their count, the codings behind the chart's bars and their evidence, the units taking
-    # part (with city, sub-network and source); then for "Cite this view": the newest release
-    # and the study's citation
-    with django_assert_num_queries(20):
+    # the network's own codings and their evidence, the codings counted per code, the first
+    # member codings and their evidence, the first codings behind each of the chart's bars
+    # (found, then fetched) and their evidence, the units taking part (with city, sub-network
+    # and source); then for "Cite this view": the newest release and the study's citation
+    with django_assert_num_queries(21):
         response = client.get(reverse("networks:network_detail", args=[network.slug]))
     members = response.context["memberships"]
     assert members.paginator.count == n_cities and len(members) == min(n_cities, 100)

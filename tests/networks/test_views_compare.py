@@ -307,3 +307,19 @@ def test_comparison_of_a_large_network_shows_its_cities_a_page_at_a_time(client,
     assert len(second.context["grid"]["rows"]) == 1
     # The CSV has every city.
     assert len(rows_of(client.get(reverse("networks:compare"), {"network": "n", "format": "csv"}))) == 3 * 51
+
+
+def test_a_long_comparison_shows_its_first_rows_evidence_and_links_the_others_to_their_city_pages(client, monkeypatch):
+    network = NetworkFactory(slug="eurocities", name="Eurocities")
+    code = CodeFactory(code="knowledge", name="Knowledge sharing")
+    for name in ("Aarhus", "Bergen", "Cork"):
+        city = CityFactory(name=name, slug=name.lower())
+        EvidenceFactory(coding=CodingFactory(city=city, network=network, code=code), text=f"Said in {name}.")
+    monkeypatch.setattr("networks.pages.EVIDENCE_CODINGS_SHOWN", 2)
+    html = " ".join(client.get(reverse("networks:compare"), {"network": "eurocities"}).content.decode().split())
+    assert "Said in Aarhus." in html and "Said in Bergen." in html and "Said in Cork." not in html
+    assert "The evidence for the first 2 of these 3 rows is below" in html
+    page = reverse("cities:city_evidence", args=["cork", "eurocities"])
+    assert f'href="{page}#evidence-cork--eurocities--knowledge"' in html
+    assert 'href="#evidence-aarhus--eurocities--knowledge"' in html
+    assert "Said in Cork." in client.get(page).content.decode()

@@ -113,14 +113,14 @@ def test_matrix_of_one_network_runs_seven_queries(client, django_assert_num_quer
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_portfolio_runs_seven_queries(client, django_assert_num_queries, n):
+def test_portfolio_runs_six_queries(client, django_assert_num_queries, n):
     city = CityFactory(slug="oslo")
     for network in NetworkFactory.create_batch(n):
         MembershipFactory(city=city, network=network)
         EvidenceFactory.create_batch(2, coding=CodingFactory(city=city, network=network))
-    # the city, its spells with network, its codings with network and code, their evidence,
+    # the city, its spells with network, its codings (network, code and salience: no evidence),
     # the codebook, the studies cited, the newest release for `citation`
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         body = read(client.get("/api/v1/cities/oslo/portfolio/"))
     assert body.count(b'"spells"') == n
 
