@@ -70,7 +70,9 @@ from networks.visibility import cache_for_public_readers
 MEMBERS_PER_PAGE = 100
 COMPARE_PAGE_SIZE = 50
 MEMBER_CODINGS_SHOWN = 50
-PARTICIPATIONS_SHOWN = 200
+# The units taking part a network page lists (by city and unit); the API's CSV has them all.
+# 200 took a tenth of the largest network's cold page to render.
+PARTICIPATIONS_SHOWN = 50
 OFFER_FIELDS = [
     "code",
     "name",

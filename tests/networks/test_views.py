@@ -308,3 +308,15 @@ def test_network_page_names_interview_sources_alike_and_unfolds_the_original_and
     assert "<cite>Informant 2" not in html
     assert '<p class="original" lang="da"><q>Erfaringsudveksling</q></p>' in html
     assert "Cited in the study as &quot;Informant 2&quot;., p. 67" in html
+
+
+def test_a_network_page_lists_its_first_units_taking_part_and_links_to_all_of_them(client):
+    from networks.views import PARTICIPATIONS_SHOWN
+
+    network = NetworkFactory(slug="c40")
+    for index in range(PARTICIPATIONS_SHOWN + 1):
+        ParticipationFactory(network=network, city=CityFactory(name=f"City {index:03d}"), unit=f"Unit {index:03d}")
+    html = client.get(reverse("networks:network_detail", args=["c40"])).content.decode()
+    assert f"Unit {PARTICIPATIONS_SHOWN - 1:03d}" in html and f"Unit {PARTICIPATIONS_SHOWN:03d}" not in html
+    assert "More units take part than are listed here" in html
+    assert f"{reverse('api:participation-list')}?network=c40&amp;format=csv" in html
