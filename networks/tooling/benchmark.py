@@ -293,7 +293,10 @@ def judge(result: Result) -> None:
             result.cold_p50_ms <= result.cold_target_floor_ratio * result.floor_p50_ms
         )
     if result.queries_small is not None:
-        result.checks["queries do not grow with the data"] = result.queries == result.queries_small
+        # At most the small subject's: a list may skip a query its data do not need (a small
+        # real network's sources cite a study, whose citation is then looked up; the
+        # synthetic largest network's do not), but none may add one as the data grow.
+        result.checks["queries do not grow with the data"] = result.queries <= result.queries_small
 
 
 def rss_kb(field_name: str) -> int | None:
