@@ -15,8 +15,10 @@ def test_slug_url_is_what_reverse_gives():
 def test_slug_url_follows_the_script_prefix():
     try:
         set_script_prefix("/citynet/")
-        assert slug_url("cities:city_detail", "oslo") == "/citynet/cities/oslo/" == reverse(
-            "cities:city_detail", args=["oslo"]
+        assert (
+            slug_url("cities:city_detail", "oslo")
+            == "/citynet/cities/oslo/"
+            == reverse("cities:city_detail", args=["oslo"])
         )
     finally:
         set_script_prefix("/")
