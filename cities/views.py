@@ -19,12 +19,13 @@ from networks.pages import csv_download
 from networks.pages import csv_urls
 from networks.pages import evidence_shown
 from networks.pages import network_or_404
+from networks.pages import row_codings
 from networks.pages import search_text
 from networks.pages import wants_csv
 from networks.selectors import cities_for_list
 from networks.selectors import cities_for_profile
 from networks.selectors import cities_in_network
-from networks.selectors import city_coding_rows
+from networks.selectors import city_matrix
 from networks.selectors import values_matrix
 from networks.visibility import cache_for_public_readers
 
@@ -64,14 +65,15 @@ def city_list(request):
     return render(request, "cities/city_list.html", context)
 
 
-def merged_place_redirect(request, slug: str, address) -> HttpResponsePermanentRedirect:
-    """The permanent redirect from a place merged into another to the survivor's `address`
-    (a function of its slug), with the query kept; 404 for a slug no place ever had."""
+def merged_place_redirect(request, slug: str, view: str, *args: str) -> HttpResponsePermanentRedirect:
+    """The permanent redirect from a place merged into another to the survivor's page `view`
+    (its slug, then `args`), with the query kept; 404 for a slug no place ever had."""
     survivor = PlaceRedirect.objects.target(slug)
     if survivor is None:
         raise Http404("No place has this address.")
     query = request.META.get("QUERY_STRING", "")
-    return HttpResponsePermanentRedirect(address(survivor.slug) + (f"?{query}" if query else ""))
+    address = reverse(view, args=[survivor.slug, *args])
+    return HttpResponsePermanentRedirect(address + (f"?{query}" if query else ""))
 
 
 @cache_for_public_readers
@@ -80,18 +82,17 @@ def city_detail(request, slug):
     city = cities_for_profile().filter(slug=slug).first()
     if city is None:
         # A place merged into another: its permalink leads there for good.
-        return merged_place_redirect(request, slug, lambda survivor: reverse("cities:city_detail", args=[survivor]))
+        return merged_place_redirect(request, slug, "cities:city_detail")
     codes = list(Code.objects.current())
     # The best-coded place has 1,000 codings: the page shows the evidence of its first networks
     # (EVIDENCE_CODINGS_SHOWN codings), each other network's evidence is a page of its own,
     # which the portfolio's cells open in the evidence panel.
-    codings, with_evidence = city_coding_rows(city, request.user, EVIDENCE_CODINGS_SHOWN)
+    matrix, codings = city_matrix(city, codes, request.user, EVIDENCE_CODINGS_SHOWN)
     # The portfolio draws the networks whose use is coded; a place in 13 networks, two of them
     # coded, would otherwise show a chart of empty rows. "All its networks" lists every one.
-    coded = {coding["network_id"] for coding in codings}
+    coded = {network_id for network_id, _code, _salience in codings}
     coded_spells = [spell for spell in city.memberships.all() if spell.network_id in coded]
-    facts = [(coding["network_id"], coding["code"], coding["salience"]) for coding in codings]
-    portfolio = aggregates.city_portfolio(coded_spells, facts, codes)
+    portfolio = aggregates.city_portfolio(coded_spells, codings, codes)
     portfolio = aggregates.portfolio_grid(portfolio, city.slug, codes)
     engagement = aggregates.engagement_series(city.engagement_observations.all())
     networks = overlap.network_portfolio(city)
@@ -102,7 +103,7 @@ def city_detail(request, slug):
             "networks": (overlap.portfolio_network_rows(networks), overlap.PORTFOLIO_NETWORK_FIELDS),
         }
         return csv_download(request, tables, city.slug)
-    grid = aggregates.matrix_grid(aggregates.comparison_matrix_from_rows(codings, codes), codes)
+    grid = aggregates.matrix_grid(matrix, codes)
     # The rows whose evidence was fetched (the same rule): the others link to their own page.
     evidence_grid = evidence_shown(grid, EVIDENCE_CODINGS_SHOWN)
     pages = {row["network"]["slug"]: row.get("evidence_page", "") for row in grid["rows"]}
@@ -133,10 +134,9 @@ def evidence_elsewhere(grid: dict) -> list[dict]:
     for row in grid["rows"]:
         if "evidence_page" not in row:
             continue
-        cells = [cell["cell"] for cell in row["cells"] if cell["cell"]]
-        codings = sum(len(cell["codings"]) for cell in cells)
+        cells = sum(1 for cell in row["cells"] if cell["cell"])
         elsewhere.append(
-            {"network": row["network"], "page": row["evidence_page"], "cells": len(cells), "codings": codings}
+            {"network": row["network"], "page": row["evidence_page"], "cells": cells, "codings": row_codings(row)}
         )
     return elsewhere
 
@@ -148,9 +148,7 @@ def city_evidence(request, slug, network):
     part of a city page's evidence that the page itself leaves out for a well-coded place."""
     city = City.objects.filter(slug=slug).first()
     if city is None:
-        return merged_place_redirect(
-            request, slug, lambda survivor: reverse("cities:city_evidence", args=[survivor, network])
-        )
+        return merged_place_redirect(request, slug, "cities:city_evidence", network)
     network = get_object_or_404(Network, slug=network)
     codes = list(Code.objects.current())
     matrix = values_matrix(network, [city.slug], request.user, details=True, codes=codes)
@@ -165,5 +163,5 @@ def city_similar(request, slug):
     it after it is shown rather than making every profile wait for it."""
     city = City.objects.prefetch_related("memberships").filter(slug=slug).first()
     if city is None:
-        return merged_place_redirect(request, slug, lambda survivor: reverse("cities:city_similar", args=[survivor]))
+        return merged_place_redirect(request, slug, "cities:city_similar")
     return render(request, "cities/city_similar.html", {"city": city, "places_like": overlap.places_like(city)})

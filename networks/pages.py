@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.downloads import csv_lines
+from networks import aggregates
 from networks.models import Network
 from networks.models import Source
 from networks.research.citations import attribution_lines
@@ -81,20 +82,20 @@ def chosen_cities(request) -> list[str]:
 EVIDENCE_CODINGS_SHOWN = 50
 
 
+def row_codings(row: dict) -> int:
+    """How many codings a `matrix_grid` row's cells summarise."""
+    return sum(len(cell["cell"]["codings"]) for cell in row["cells"] if cell["cell"])
+
+
 def evidence_shown(grid: dict, limit: int | None = None) -> dict:
     """The first rows of `grid` (`aggregates.matrix_grid`) whose evidence a page shows: rows in
-    order while their codings number at most `limit` together. Each later row gets
-    "evidence_page", its city's evidence in its network (`cities:city_evidence`), where the
-    page's links to its cells lead (default `limit`: EVIDENCE_CODINGS_SHOWN). Returns a grid of
-    the rows shown."""
+    order while their codings number at most `limit` together (`aggregates.leading_within`).
+    Each later row gets "evidence_page", its city's evidence in its network
+    (`cities:city_evidence`), where the page's links to its cells lead (default `limit`:
+    EVIDENCE_CODINGS_SHOWN). Returns a grid of the rows shown."""
     limit = EVIDENCE_CODINGS_SHOWN if limit is None else limit
-    shown, total, full = [], 0, False
-    for row in grid["rows"]:
-        codings = sum(len(cell["cell"]["codings"]) for cell in row["cells"] if cell["cell"])
-        full = full or total + codings > limit
-        if full:
-            row["evidence_page"] = reverse("cities:city_evidence", args=[row["city"]["slug"], row["network"]["slug"]])
-        else:
-            shown.append(row)
-            total += codings
-    return {**grid, "rows": shown}
+    rows = grid["rows"]
+    shown = aggregates.leading_within([row_codings(row) for row in rows], limit)
+    for row in rows[shown:]:
+        row["evidence_page"] = reverse("cities:city_evidence", args=[row["city"]["slug"], row["network"]["slug"]])
+    return {**grid, "rows": rows[:shown]}

@@ -75,7 +75,7 @@ def cities_for_profile() -> CityQuerySet:
     """Places with what a city's profile lists prefetched: `memberships` (with network and
     source), `participations` (with network, sub-network and source) and
     `engagement_observations` (with network, source). Its codings come from
-    `city_coding_rows`."""
+    `city_matrix`."""
     return City.objects.prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.for_list()),
         Prefetch(
@@ -93,30 +93,27 @@ def cities_for_profile() -> CityQuerySet:
     )
 
 
-def city_coding_rows(city: City, reader: Reader = None, evidence_limit: int | None = None) -> tuple[list[dict], set]:
-    """A place's codings as `aggregates.coding_row`s (by network, then code), without model
-    instances (the best-coded place has 1,000), and the ids of the networks whose codings come
-    with their evidence, as `reader` may see it and with what a page shows when an item is
-    expanded. Evidence comes for whole networks, in name order, while their codings number at
-    most `evidence_limit` together (None: every network); the others' codings have none (a
-    page links to `city_evidence` for them). Two queries, one without evidence."""
+def city_matrix(
+    city: City, codes: list[Code], reader: Reader = None, evidence_limit: int | None = None
+) -> tuple[dict, list[tuple]]:
+    """A place's matrix (`comparison_matrix`: a row per network, by name) built from plain
+    values (the best-coded place has 1,000 codings), and its codings as (network id, code,
+    salience) for `aggregates.city_portfolio`. The evidence is as `reader` may see it, with
+    what a page shows when an item is expanded, for the first networks only: whole networks in
+    row order while their codings number at most `evidence_limit` together
+    (`aggregates.leading_within`, the rule `networks.pages.evidence_shown` applies to the
+    page's rows; None: every network). Other networks' cells have no evidence: a page links
+    to `city_evidence` for them. Two queries."""
     codings = list(Coding.objects.for_matrix_rows(cities=[city.slug]))
-    per_network: dict[int, int] = defaultdict(int)
-    for row in codings:
-        per_network[row[5]] += 1  # the network's id, in network name order
-    with_evidence: set[int] = set()
-    total = 0
-    for network_id, count in per_network.items():
-        if evidence_limit is not None and total + count > evidence_limit:
-            break
-        with_evidence.add(network_id)
-        total += count
-    evidence = (
-        evidence_rows_for_pages(Coding.objects.filter(city=city, network__in=with_evidence), reader)
-        if with_evidence
-        else []
-    )
-    return aggregates.coding_rows(codings, evidence), with_evidence
+    # Each network's codings, in the matrix's row order (network name, then id).
+    per_network = Counter((row[7], row[5]) for row in codings)
+    order = sorted(per_network)
+    if evidence_limit is not None:
+        order = order[: aggregates.leading_within([per_network[key] for key in order], evidence_limit)]
+    shown = [network_id for _name, network_id in order]
+    evidence = evidence_rows_for_pages(Coding.objects.filter(city=city, network__in=shown), reader) if shown else []
+    facts = [(row[5], row[9], row[10]) for row in codings]
+    return comparison_matrix_from_values(codings, evidence, codes), facts
 
 
 def participations_in_network(network: Network, limit: int) -> list[Participation]:
@@ -209,7 +206,8 @@ def values_matrix(
 ) -> dict:
     """`comparison_matrix` of `Coding.objects.for_matrix(network, cities, reader)`, built from
     plain values: a network's matrix may hold 50,000 codings, too many to build model instances
-    for. The evidence is as `reader` may see it (None: the public); with `details` (pages) each
+    for (`aggregates.comparison_matrix_from_values`, without a dict per coding). The evidence is
+    as `reader` may see it (None: the public); with `details` (pages) each
     item also has its original text and full citation (`evidence_rows_for_pages`). Three
     queries: codings, their evidence, the codebook (none when `codes` are given)."""
     codings = Coding.objects.for_matrix_rows(network, cities)
@@ -217,8 +215,7 @@ def values_matrix(
         evidence = evidence_rows_for_pages(codings, reader)
     else:
         evidence = Evidence.objects.for_matrix_rows(codings, reader)
-    rows = aggregates.coding_rows(codings, evidence)
-    return aggregates.comparison_matrix_from_rows(rows, Code.objects.current() if codes is None else codes)
+    return comparison_matrix_from_values(codings, evidence, Code.objects.current() if codes is None else codes)
 
 
 def agreed_matrix(
@@ -228,17 +225,9 @@ def agreed_matrix(
     details: bool = False,
     codes: list[Code] | None = None,
 ) -> dict:
-    """`values_matrix` with agreement marks (`agreement.matrix_with_agreement`), from the same
-    three queries, built without a dict per coding and marked in place
-    (`aggregates.comparison_matrix_from_values`, `agreement.add_agreement`): a network's matrix
-    is built from an empty cache after every write (issue 15)."""
-    codings = Coding.objects.for_matrix_rows(network, cities)
-    if details:
-        evidence = evidence_rows_for_pages(codings, reader)
-    else:
-        evidence = Evidence.objects.for_matrix_rows(codings, reader)
-    matrix = comparison_matrix_from_values(codings, evidence, Code.objects.current() if codes is None else codes)
-    return agreement.add_agreement(matrix)
+    """`values_matrix` with agreement marks, made in place (`agreement.add_agreement`): a
+    network's matrix is built from an empty cache after every write (issue 15)."""
+    return agreement.add_agreement(values_matrix(network, cities, reader, details, codes))
 
 
 # What a network offers and what its members use (the network page's first chart).

@@ -12,6 +12,7 @@ from networks.aggregates.matrix import comparison_matrix_from_rows
 from networks.aggregates.matrix import evidence_line
 from networks.aggregates.matrix import evidence_rows
 from networks.aggregates.matrix import facet_counts
+from networks.aggregates.matrix import leading_within
 from networks.aggregates.matrix import matrix_flat_rows
 from networks.aggregates.matrix import summarise_cell
 from networks.aggregates.matrix import summarise_rows
@@ -52,6 +53,7 @@ __all__ = [
     "comembership_graph",
     "comparison_matrix",
     "comparison_matrix_from_rows",
+    "leading_within",
     "engagement_series",
     "evidence_line",
     "evidence_rows",

@@ -355,6 +355,17 @@ def _summarise_values(codings: list[tuple], by_coding: dict[int, list[dict]]) ->
     }
 
 
+def leading_within(sizes: list[int], limit: int) -> int:
+    """How many of the first `sizes` fit within `limit` together: a page shows the evidence of
+    its first rows whole, up to a number of codings (`networks.pages.evidence_shown`)."""
+    total = 0
+    for count, size in enumerate(sizes):
+        total += size
+        if total > limit:
+            return count
+    return len(sizes)
+
+
 # The matrix's CSV columns, in order: the API and the comparison page download the same table.
 MATRIX_COLUMNS = [
     "city",

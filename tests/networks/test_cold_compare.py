@@ -96,3 +96,12 @@ def test_the_grid_gives_each_coded_cell_its_text(coded):
     assert (agreed["salience_text"], agreed["salience_class"], agreed["agreement_status"]) == ("3", "s3", "agreed")
     assert agreed["perspective_label"] == Coding.Perspective.CITY.label
     assert "salience_text" not in cells[("bergen", "knowledge")]
+
+
+def test_a_page_shows_the_evidence_of_its_first_rows_whole_up_to_the_limit():
+    from networks.aggregates import leading_within
+
+    assert leading_within([], 50) == 0
+    assert leading_within([20, 30, 1], 50) == 2  # exactly the limit: both shown, then none
+    assert leading_within([60, 1], 50) == 0  # a first row too long alone: its own page
+    assert leading_within([10, 45, 1], 50) == 1  # whole rows only, never one after a gap
