@@ -117,7 +117,7 @@ def city_detail(request, slug):
         "evidence_elsewhere": evidence_elsewhere(grid),
         "portfolio": portfolio,
         "portfolio_figure": charts.portfolio_figure(portfolio),
-        "portfolio_narrow_figure": charts.portfolio_figure(portfolio, narrow=True),
+        "portfolio_narrow_figure": charts.turned_layout(charts.portfolio_figure(portfolio, narrow=True)),
         "engagement": engagement,
         "engagement_figure": charts.engagement_figure(engagement),
         "csv_urls": csv_urls(request, "portfolio", "engagement", "networks"),

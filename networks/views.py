@@ -273,7 +273,7 @@ def compare(request):
         "evidence_grid": evidence_shown(grid),
         "contrasts": aggregates.matrix_contrasts(grid)[:3],
         "figure": charts.comparison_figure(grid),
-        "narrow_figure": charts.comparison_figure(grid, narrow=True),
+        "narrow_figure": charts.turned_layout(charts.comparison_figure(grid, narrow=True)),
         "csv_urls": csv_urls(request, "matrix"),
         "agreement_counts": aggregates.agreement_counts(grid),
     }

@@ -15,6 +15,7 @@ from networks.charts.bars import logics_figure
 from networks.charts.bars import offer_and_use_figure
 from networks.charts.heatmaps import comparison_figure
 from networks.charts.heatmaps import portfolio_figure
+from networks.charts.heatmaps import turned_layout
 from networks.charts.places import graph_layout
 from networks.charts.places import member_map_figure
 from networks.charts.places import member_map_figures
@@ -63,4 +64,5 @@ __all__ = [
     "offer_and_use_figure",
     "portfolio_figure",
     "short_label",
+    "turned_layout",
 ]

@@ -178,6 +178,15 @@ def _salience_heatmap(
     return {"data": [heatmap], "layout": layout}
 
 
+def turned_layout(narrow: dict) -> dict:
+    """A heatmap's `narrow` figure as a page carries it beside the wide one: its layout alone,
+    marked `transpose`, so that static/js/citynet.js draws the wide figure's cells turned a
+    quarter (which is what `narrow` holds: every cell array transposed, x and y swapped). The
+    cells' hover texts are then carried once, not twice: 310 KB of a well-connected city's
+    960 KB profile."""
+    return {"layout": narrow["layout"], "transpose": True}
+
+
 def _salience_hover(salience: int | None) -> str:
     if salience is None:
         return UNRATED_LABEL.capitalize() + " (no salience given)"

@@ -200,7 +200,24 @@
     // which the page then carries once.
     var wide = !figure.data && document.getElementById(div.dataset.figure);
     if (wide) figure.data = JSON.parse(wide.textContent).data;
+    // A heatmap's narrow figure is the wide one's cells turned a quarter (codes down the side).
+    if (wide && figure.transpose) figure.data = figure.data.map(turned);
     return { narrow: narrow, figure: figure };
+  }
+
+  // A trace with its cell arrays transposed and its x and y swapped (charts.turned_layout).
+  function turned(trace) {
+    var copy = Object.assign({}, trace, { x: trace.y, y: trace.x });
+    ["z", "text", "hovertext", "customdata"].forEach(function (key) {
+      var rows = trace[key];
+      if (!Array.isArray(rows) || !Array.isArray(rows[0])) return;
+      copy[key] = rows[0].map(function (_, column) {
+        return rows.map(function (row) {
+          return row[column];
+        });
+      });
+    });
+    return copy;
   }
 
   function draw(div) {

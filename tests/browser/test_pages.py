@@ -1,5 +1,7 @@
 """What a reader sees in a real browser, with the study and member lists loaded."""
 
+import json
+
 PAGES = {
     "home": "/",
     "city-oslo": "/cities/oslo/",
@@ -75,6 +77,28 @@ def test_clicking_a_heatmap_cell_shows_its_quotes_and_the_link_keeps_them(visit)
         visit.wait_for_charts()
         assert "Uses Eurocities as a channel to lobby the EU" in panel.inner_text()
     assert visit.errors == []
+
+
+def test_a_phone_draws_the_city_portfolio_turned_from_the_one_copy_of_its_cells(visit):
+    # The page carries the heatmap's cells once; on a phone the script turns them a quarter.
+    page = visit.page
+    page.set_viewport_size({"width": 360, "height": 900})
+    visit.open("/cities/oslo/")
+    wide = json.loads(page.locator("#chart-portfolio-data").text_content())["data"][0]
+    narrow = json.loads(page.locator("#chart-portfolio-narrow").text_content())
+    assert narrow["transpose"] and "data" not in narrow
+    chart = page.locator("#chart-portfolio")
+    assert chart.evaluate("div => div.dataset.narrowDrawn") == "1"
+    drawn = chart.evaluate("div => div.data[0]")
+    for key in ("z", "hovertext", "customdata"):
+        assert drawn[key] == [list(column) for column in zip(*wide[key], strict=True)], key
+    ticks = chart.evaluate("div => [div._fullLayout.xaxis.ticktext, div._fullLayout.yaxis.ticktext]")
+    assert "Eurocities" in ticks[0] and any("Representation" in tick for tick in ticks[1])
+    # The cell of Oslo's representation in Eurocities still opens its evidence.
+    chart.scroll_into_view_if_needed()
+    page.mouse.click(*cell_position(page, "chart-portfolio", "Eurocities", "Representation"))
+    page.locator("#evidence-panel").get_by_text("Uses Eurocities as a channel to lobby the EU").wait_for()
+    assert visit.errors == [] and visit.outside_requests() == []
 
 
 def test_the_map_draws_its_markers_from_our_own_files(visit):

@@ -483,3 +483,23 @@ def test_engagement_figure_draws_observations_as_points_each_reaching_its_source
     assert figure.data[0].mode == "markers"
     assert list(figure.data[0].customdata) == ["engagement-7", "engagement-8"]
     assert "nothing is reported between them" in figure.layout.annotations[0].text
+
+
+def test_a_heatmap_narrow_figure_is_the_wide_ones_cells_turned_a_quarter():
+    # The page carries the narrow heatmap as a layout alone (charts.turned_layout) and the
+    # script draws the wide figure's cells transposed: that is what the narrow figure holds.
+    wide = charts.comparison_figure(oslo_and_copenhagen())
+    narrow = charts.comparison_figure(oslo_and_copenhagen(), narrow=True)
+    carried = charts.turned_layout(narrow)
+    assert carried == {"layout": narrow["layout"], "transpose": True}
+    (wide_cells,), (narrow_cells,) = wide["data"], narrow["data"]
+    for key in ("z", "text", "hovertext", "customdata"):
+        assert narrow_cells[key] == [list(column) for column in zip(*wide_cells[key], strict=True)], key
+    assert (narrow_cells["x"], narrow_cells["y"]) == (wide_cells["y"], wide_cells["x"])
+    assert {
+        key: value
+        for key, value in narrow_cells.items()
+        if key not in ("z", "text", "hovertext", "customdata", "x", "y")
+    } == {
+        key: value for key, value in wide_cells.items() if key not in ("z", "text", "hovertext", "customdata", "x", "y")
+    }
