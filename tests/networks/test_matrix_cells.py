@@ -80,3 +80,52 @@ def test_the_salience_badge_filter_writes_what_the_include_wrote(value, title):
     assert filtered == included.strip()
     if not title:
         assert Template("{% load badges %}{{ value|salience_badge }}").render(context) == included.strip()
+
+
+def evidence(**changes):
+    source = {
+        "kind": "interview",
+        "label": "Informant 2",
+        "short_label": "Interview 2, 2018",
+        "citation": "Interview with a city officer <Oslo> & co.",
+        "interview_number": 2,
+        "year": 2018,
+        "url": "",
+    }
+    item = {
+        "id": 1,
+        "visibility": "public",
+        "kind": "quote",
+        "text": 'Uses "Eurocities" to lobby <the EU> & more.',
+        "locator": "p. 67",
+        "original_text": "",
+        "language": "",
+        "source_detail": source,
+    }
+    for key, value in changes.items():
+        (source if key in source and key not in item else item)[key] = value
+    return item
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        evidence(),
+        evidence(kind="paraphrase", locator=""),
+        evidence(visibility="paraphrase", kind="paraphrase"),
+        evidence(visibility="restricted", text="", locator=""),
+        evidence(visibility="restricted", text="Seen by an editor."),
+        evidence(original_text="Bruker Eurocities <til> lobbyisme.", language="nb"),
+        evidence(original_text="Ohne Sprache.", kind="paraphrase"),
+        evidence(kind="document", label="", interview_number=None, url="https://example.org/?a=1&b=<2>"),
+        evidence(interview_number=None),
+    ],
+)
+def test_the_evidence_item_tag_writes_what_the_include_wrote(item):
+    context = Context({"item": item})
+    included = Template(
+        '{% include "networks/_evidence_item.html" with kind=item.kind text=item.text visibility=item.visibility'
+        " original=item.original_text language=item.language source=item.source_detail locator=item.locator %}"
+    ).render(context)
+    tagged = Template("{% load evidence_items %}{% evidence_item item %}").render(context)
+    assert tagged == included.rstrip("\n")
