@@ -226,10 +226,34 @@ def _codes_named(query: Query) -> Q:
     return named | Q(code__in=list(query.codes))
 
 
+# The name every page gives an interview ("Interview 2, 2018": models.sources.source_label),
+# which the study may cite otherwise ("Informant 2, 2018"): "interview 2", "Interview 2, 2018",
+# "interview no. 2".
+INTERVIEW_NAME = re.compile(r"\s*interview\s*(?:no\.?|nr\.?|#)?\s*(\d{1,4})(?:\s*,?\s*(\d{4}))?\s*", re.IGNORECASE)
+
+
+def _interview_named(query: Query) -> Q | None:
+    """The evidence of the interview the query names as pages name it, or None: a word-by-word
+    match would find every interview of 2018 for "Interview 2" (the "2" of "2018"), and not the
+    one the study cites as "Informant 2"."""
+    match = INTERVIEW_NAME.fullmatch(query.text)
+    if not match:
+        return None
+    number, year = match.groups()
+    sources = Source.objects.filter(kind=Source.Kind.INTERVIEW, interview_number=int(number))
+    if year:
+        sources = sources.filter(year=int(year))
+    return Q(source_id__in=list(sources.values_list("pk", flat=True)))
+
+
 def _evidence(query: Query, reader: Reader) -> tuple[QuerySet, Q, models.Expression | None]:
     """Evidence as `reader` may see it (shown values only), the condition of its matching the
-    query, and (PostgreSQL) its full-text rank."""
+    query, and (PostgreSQL) its full-text rank. A query naming an interview ("Interview 2")
+    matches that interview's evidence."""
     evidence = Evidence.objects.for_reader(reader)
+    interview = _interview_named(query)
+    if interview is not None:
+        return evidence, interview, None
     words = _words(query, "shown_text", "shown_original_text", "source__label")
     if not _on_postgresql():
         return evidence, words, None

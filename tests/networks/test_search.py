@@ -72,6 +72,22 @@ def test_lobbying_finds_representation_and_its_codings(study):
     assert set(Coding.objects.filter(code__code="representation").values_list("pk", flat=True)) <= found
 
 
+@pytest.mark.parametrize("text", ["Interview 2", "interview 2, 2018", "Interview no. 2"])
+def test_an_interview_is_found_by_the_name_pages_give_it_whatever_the_study_calls_it(study, text):
+    # The study cites interview 2 as "Informant 2, 2018"; every page names it "Interview 2, 2018".
+    informant = Evidence.objects.filter(source__kind="interview", source__interview_number=2)
+    assert informant.count() > 0 and {item.source.label for item in informant} == {"Informant 2, 2018"}
+    hits = group(site_search(text), "codings").hits
+    found = {item["source"].pk for hit in hits for item in hit.evidence}
+    assert found == {informant[0].source_id}
+    assert sum(len(hit.evidence) for hit in hits) == informant.count()
+
+
+def test_an_interview_of_another_year_or_number_finds_nothing(study):
+    assert group(site_search("Interview 2, 2017"), "codings").hits == []
+    assert group(site_search("Interview 12"), "codings").hits == []
+
+
 def test_c40_finds_the_network_by_its_common_name():
     c40 = NetworkFactory(name="C40 Cities Climate Leadership Group", slug="c40")
     NetworkFactory(name="Eurocities")
