@@ -11,6 +11,7 @@ plain results for the search page. What matches:
 - a coding when its code matches by name or wording ("knowledge sharing" finds every coding of
   Knowledge sharing), when its place matches, or when evidence the reader may read mentions every
   word of the query (`Evidence.objects.for_reader()`: restricted text is never searched).
+- an interview's evidence when the query names it as pages do ("Interview 2, 2018").
 
 On PostgreSQL, evidence is also matched by full-text search (stemmed English, ranked with
 SearchRank) and names by trigram similarity, so misspellings still find ("Copenhagn"); that needs
