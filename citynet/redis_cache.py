@@ -79,6 +79,10 @@ class FailSoftRedisCache(RedisCache):
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._attempt(None, super().set, key, value, timeout, version)
 
+    def incr(self, key, delta=1, version=None):
+        # A missing key is still a ValueError, as Django's caches give it; a failure is None.
+        return self._attempt(None, super().incr, key, delta, version)
+
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._attempt(False, super().touch, key, timeout, version)
 
