@@ -16,6 +16,7 @@ from citynet.api import SLUG_PATTERN
 from citynet.downloads import csv_response
 from networks import aggregates
 from networks import filters
+from networks.api import fast
 from networks.api.base import ApiViewSet
 from networks.api.base import api_citation
 from networks.api.base import resource_schema
@@ -87,6 +88,7 @@ class CityViewSet(ApiViewSet):
 
     cache_pages = True
     serializer_class = CitySerializer
+    fast_rows = staticmethod(fast.city_rows)
     filterset_class = filters.CityFilter
     search_fields = ["name", "geonames_name"]
     lookup_field = "slug"
@@ -96,7 +98,7 @@ class CityViewSet(ApiViewSet):
     facet_dimensions = {"country": "country", "kind": "kind"}
 
     def get_queryset(self):
-        return cities_for_list()
+        return fast.shared(cities_for_list)
 
     def get_object(self):
         try:

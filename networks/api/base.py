@@ -1,4 +1,4 @@
-"""The base of every resource of the REST API, version 1: pagination, the documented error
+"""The base of every resource of the REST API, version 1 (its pages: networks.api.pagination): the documented error
 responses, lists (JSON pages, CSV in full), writes through full_clean, facets, and version-checked
 writes.
 
@@ -10,7 +10,6 @@ SPECTACULAR_SETTINGS["DESCRIPTION"] (citynet/settings.py)."""
 from __future__ import annotations
 
 import functools
-import re
 
 from django.db import IntegrityError
 from django.db import transaction
@@ -35,13 +34,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.filters import SearchFilter
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.utils.urls import remove_query_param
-from rest_framework.utils.urls import replace_query_param
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from citynet.api import ID_PATTERN
@@ -58,12 +54,13 @@ from citynet.downloads import csv_response
 from citynet.versioned import PerDataVersion
 from networks import aggregates
 from networks import concurrency
+from networks.api import fast
 from networks.api.examples import EXAMPLES
+from networks.api.pagination import ApiPagination
+from networks.api.pagination import api_citation
 from networks.api.schema import ApiAutoSchema
-from networks.api.schema import page_parameters
 from networks.api.shapes import FacetsSerializer
 from networks.research.citations import attribution_lines
-from networks.research.citations import citation_for
 from networks.selectors import studies_attribution
 from networks.visibility import PUBLIC_READERS
 from networks.visibility import cached_for_public_readers
@@ -72,154 +69,10 @@ from networks.visibility import can_see_restricted
 DATETIME = serializers.DateTimeField()
 # The studies each filtered list cites, per data version (ApiViewSet.studies_cited).
 STUDIES_CITED = PerDataVersion()
+# The rows each filtered list holds, per data version (ApiViewSet.list_count).
+LIST_COUNTS = PerDataVersion()
 # Query parameters that choose a page or a format of a list, not which rows it holds.
 NOT_FILTERS = frozenset({"page", "page_size", "cursor", "dimension", api_settings.URL_FORMAT_OVERRIDE})
-
-
-class ApiPagination(PageNumberPagination):
-    """`?page=n&page_size=m` (m capped at 500). A page past the last one is empty, not an error,
-    so a saved link keeps working while the data shrink.
-
-    Or a cursor walk, for clients that fetch a whole list page by page while it may change:
-    `?cursor=*` starts it, and each page's `next` continues it (`cursor=<id>`: the rows after
-    that id). A walk goes in the order records were made (by id), whatever the list's usual
-    order, so a row added meanwhile comes once, at the end, and none is seen twice or skipped
-    because rows before it were added or removed. `previous` is null in a walk; `page` and
-    `ordering`, if given, are left aside."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-    cursor_query_param = "cursor"
-    cursor_start = "*"
-
-    def get_page_number(self, request, paginator):
-        number = super().get_page_number(request, paginator)
-        if isinstance(number, int):  # "last"
-            return number
-        return self.whole_page_number(number)
-
-    def whole_page_number(self, number) -> int:
-        if not re.fullmatch(r"[0-9]{1,9}", str(number)) or int(number) < 1:
-            raise ValidationError({self.page_query_param: ["A page is a whole number from 1, or `last`."]})
-        return int(number)
-
-    def get_page_size(self, request) -> int:
-        """The page size asked for (empty or left out: 50); a larger one than 500 is capped, a
-        malformed one (`0`, `-1`, `abc`) is a 400 naming the range."""
-        value = request.query_params.get(self.page_size_query_param, "")
-        if value == "":
-            return self.page_size
-        digits = value.lstrip("0")
-        if not re.fullmatch(r"[0-9]+", value) or not digits:
-            message = f"A page size is a whole number from 1 to {self.max_page_size} (a larger one is capped)."
-            raise ValidationError({self.page_size_query_param: [message]})
-        return self.max_page_size if len(digits) > 9 else min(int(digits), self.max_page_size)
-
-    def cursor_after(self, request) -> int | None:
-        """Where a cursor walk goes on from: 0 at its start, the id of the last row seen after;
-        None when no walk is asked for; 400 for anything else. In a walk, `page` and `ordering`
-        are left aside (it goes by id, and has no page numbers)."""
-        value = request.query_params.get(self.cursor_query_param)
-        if value is None:
-            return None
-        if value == self.cursor_start:
-            return 0
-        if not re.fullmatch(r"[0-9]{1,18}", value):
-            message = f"A cursor is `{self.cursor_start}` (to start a walk) or the one in the last page's `next`."
-            raise ValidationError({self.cursor_query_param: [message]})
-        return int(value)
-
-    def check_query(self, request) -> None:
-        """400 for a malformed page, page size or cursor, before any query: also where none is
-        used (CSV, facets), so a parameter is well-formed or refused wherever it is accepted."""
-        self.get_page_size(request)
-        self.cursor_after(request)
-        number = request.query_params.get(self.page_query_param) or 1
-        if number not in self.last_page_strings:
-            self.whole_page_number(number)
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        size = self.get_page_size(request)
-        self.after = self.cursor_after(request)
-        if self.after is not None:
-            self.count = queryset.count()
-            rows = list(queryset.order_by("pk").filter(pk__gt=self.after)[: size + 1])
-            self.next_after = rows[size - 1].pk if len(rows) > size else None
-            return rows[:size]
-        paginator = self.django_paginator_class(queryset, size)
-        number = self.get_page_number(request, paginator)
-        self.past_the_end = number > paginator.num_pages
-        self.page = paginator.page(min(number, paginator.num_pages))
-        self.count = paginator.count
-        return [] if self.past_the_end else page_rows(queryset, self.page.object_list)
-
-    def get_next_link(self):
-        if self.after is not None:
-            if self.next_after is None:
-                return None
-            return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, self.next_after)
-        return None if self.past_the_end else super().get_next_link()
-
-    def get_previous_link(self):
-        if self.after is not None:
-            return None
-        if not self.past_the_end:
-            return super().get_previous_link()
-        url, last = self.request.build_absolute_uri(), self.page.paginator.num_pages
-        return (
-            remove_query_param(url, self.page_query_param)
-            if last == 1
-            else replace_query_param(url, self.page_query_param, last)
-        )
-
-    def get_paginated_response(self, data, attribution: list[str] | None = None):
-        return Response(
-            {
-                "count": self.count,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
-                "attribution": attribution or [],
-                "citation": api_citation(self.request, attribution or []),
-                "results": data,
-            }
-        )
-
-    def get_schema_operation_parameters(self, view):
-        return page_parameters(self)
-
-    def get_paginated_response_schema(self, schema):
-        paginated = super().get_paginated_response_schema(schema)
-        paginated["required"] = ["count", "next", "previous", "attribution", "citation", "results"]
-        paginated["properties"]["attribution"] = {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Where the data come from and under which licences; keep it with the data.",
-        }
-        paginated["properties"]["citation"] = {"$ref": "#/components/schemas/Citation"}
-        return paginated
-
-
-def page_rows(queryset, page_slice) -> list:
-    """The rows of one page, in two steps: the page's ids (the database sorts and skips narrow
-    rows: ids and the sort keys), then those rows with their joins, annotations and prefetches.
-    Sorting the wide joined rows of every earlier page cost most of a late page's time (a
-    "deferred join"); the second query reads only the rows shown."""
-    if not isinstance(page_slice, QuerySet):
-        return list(page_slice)
-    ids = list(page_slice.values_list("pk", flat=True))
-    if not ids:
-        return []
-    rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
-    return [rows[pk] for pk in ids if pk in rows]
-
-
-def api_citation(request, attribution: list[str]) -> dict:
-    """How to cite this response (networks.research.citations): its permalink, today's date, the newest
-    release, and its attribution lines as the original sources. No query while the data
-    version is unchanged (networks.research.citations.newest_release)."""
-    return citation_for(request.build_absolute_uri(), attribution, request)
 
 
 def count_by(queryset: QuerySet, path: str, dimension: str) -> list[dict]:
@@ -352,11 +205,26 @@ class ApiViewSet(FreesResponseAfterDispatch, ThrottlesRefusedRequests, viewsets.
         cites the same ones, so they are looked up once per data version for the list's filters
         (not its page, size, cursor or format) and kept (citynet.versioned): a client walking
         the pages pays that query on the first page only."""
+
+        def compute() -> list[str]:
+            return studies_attribution(self.attribution_sources(queryset))
+
+        return STUDIES_CITED.get(self.request, self.filtered_list_key(), compute)
+
+    def list_count(self, queryset: QuerySet) -> int:
+        """How many rows the filtered list holds: the same on every page, so counted once per
+        data version for the list's filters, as `studies_cited()` (on PostgreSQL the count of a
+        large list cost more than reading its page)."""
+        return LIST_COUNTS.get(self.request, self.filtered_list_key(), queryset.count)
+
+    def filtered_list_key(self) -> tuple:
+        """What a filtered list's rows depend on: the view, its filters (not the page, size,
+        cursor or format) and whether the reader may see restricted evidence, which the
+        search reads."""
         params = self.request.query_params
         filters = tuple(sorted((name, tuple(params.getlist(name))) for name in params if name not in NOT_FILTERS))
         reader = can_see_restricted(self.request.user)
-        key = (type(self), self.action, tuple(sorted(self.kwargs.items())), reader, filters)
-        return STUDIES_CITED.get(self.request, key, lambda: studies_attribution(self.attribution_sources(queryset)))
+        return (type(self), self.action, tuple(sorted(self.kwargs.items())), reader, filters)
 
     def wants_csv(self) -> bool:
         return getattr(self.request.accepted_renderer, "format", None) == "csv"
@@ -373,18 +241,26 @@ class ApiViewSet(FreesResponseAfterDispatch, ThrottlesRefusedRequests, viewsets.
             return cached(request, self.rendered_list, variant=request.accepted_media_type)
         return self.list_response()
 
+    # Builds a page's rows from their ids as plain values (networks.api.fast), where the
+    # serializer's `to_representation()` of model instances would cost most of the page's time.
+    fast_rows: fast.RowsBuilder | None = None
+
     def list_response(self) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         if self.wants_csv():
             return self.csv_download(queryset)
-        page = self.paginate_queryset(queryset)
-        return self.paginator.get_paginated_response(self.page_data(page), attribution=self.attribution(queryset))
+        count = functools.partial(self.list_count, queryset)
+        if self.fast_rows is not None and fast.available():
+            data = self.fast_rows(self.paginator.page_ids(queryset, self.request, count), self.request.user)
+        else:
+            data = self.page_data(self.paginator.paginate_queryset(queryset, self.request, self, count))
+        return self.paginator.get_paginated_response(data, attribution=self.attribution(queryset))
 
     def rendered_list(self) -> HttpResponse:
         """The JSON list response, rendered (what citynet.caching keeps)."""
         response = self.list_response()
         renderer = self.request.accepted_renderer
-        body = renderer.render(response.data, self.request.accepted_media_type, self.get_renderer_context())
+        body = fast.render_json(response.data, renderer, self.request.accepted_media_type, self.get_renderer_context())
         return HttpResponse(body, content_type=renderer.media_type, status=response.status_code)
 
     def page_data(self, page: list) -> list[dict]:

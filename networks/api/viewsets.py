@@ -15,6 +15,7 @@ from citynet.api import ApiSearchFilter
 from citynet.downloads import csv_response
 from networks import aggregates
 from networks import filters
+from networks.api import fast
 from networks.api.base import ApiViewSet
 from networks.api.base import VersionCheckedViewSet
 from networks.api.base import resource_schema
@@ -91,6 +92,7 @@ class MembershipViewSet(VersionCheckedViewSet):
 
     cache_pages = True
     serializer_class = MembershipSerializer
+    fast_rows = staticmethod(fast.membership_rows)
     filterset_class = filters.MembershipFilter
     search_fields = ["city__name", "network__name", "network__acronym", "note"]
     resource = "memberships"
@@ -220,6 +222,7 @@ class CodingViewSet(VersionCheckedViewSet):
 
     cache_pages = PUBLIC_READERS
     serializer_class = CodingSerializer
+    fast_rows = staticmethod(fast.coding_rows)
     filterset_class = filters.CodingFilter
     filter_backends = [DjangoFilterBackend, CodingSearchFilter]
     # And the evidence text the reader may see (CodingSearchFilter).
@@ -239,7 +242,7 @@ class CodingViewSet(VersionCheckedViewSet):
     }
 
     def get_queryset(self):
-        return Coding.objects.for_list(self.request.user)
+        return fast.for_reader(Coding.objects.for_list, self.request.user)
 
     def attribution_sources(self, queryset):
         return evidence_sources(queryset)
@@ -286,6 +289,7 @@ class EvidenceViewSet(ApiViewSet):
 
     cache_pages = PUBLIC_READERS
     serializer_class = QuoteSerializer
+    fast_rows = staticmethod(fast.quote_rows)
     filterset_class = filters.EvidenceFilter
     # The text and original text as the reader may see them (annotations of for_quote_table()).
     search_fields = [
@@ -309,7 +313,7 @@ class EvidenceViewSet(ApiViewSet):
     }
 
     def get_queryset(self):
-        return Evidence.objects.for_quote_table(self.request.user)
+        return fast.for_reader(Evidence.objects.for_quote_table, self.request.user)
 
     def attribution_sources(self, queryset):
         return queryset.values("source")

@@ -50,7 +50,7 @@ def read(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-# A list page reads the ids of its rows first, then those rows (networks.api.base.page_rows).
+# A list page reads the ids of its rows first, then those rows (networks.api.pagination.page_rows).
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize(
     ("url", "queries"),
