@@ -241,9 +241,13 @@ def _interview_named(query: Query) -> Q | None:
     if not match:
         return None
     number, year = match.groups()
-    sources = Source.objects.filter(kind=Source.Kind.INTERVIEW, interview_number=int(number))
+    by_number = Q(kind=Source.Kind.INTERVIEW, interview_number=int(number))
+    # Or labelled so ("Interview 7, 2017" on a source without a number): 7, not 17 or 70.
+    by_label = Q(label__iregex=rf"interview\s*(no\.?|nr\.?|#)?\s*0*{int(number)}([^0-9]|$)")
     if year:
-        sources = sources.filter(year=int(year))
+        by_number &= Q(year=int(year))
+        by_label &= Q(label__contains=year)
+    sources = Source.objects.filter(by_number | by_label)
     return Q(source_id__in=list(sources.values_list("pk", flat=True)))
 
 

@@ -16,6 +16,7 @@ from tests.factories import CodeFactory
 from tests.factories import CodingFactory
 from tests.factories import EvidenceFactory
 from tests.factories import NetworkFactory
+from tests.factories import SourceFactory
 from tests.factories import SubNetworkFactory
 from tests.factories import UserFactory
 
@@ -86,6 +87,15 @@ def test_an_interview_is_found_by_the_name_pages_give_it_whatever_the_study_call
 def test_an_interview_of_another_year_or_number_finds_nothing(study):
     assert group(site_search("Interview 2, 2017"), "codings").hits == []
     assert group(site_search("Interview 12"), "codings").hits == []
+
+
+def test_a_source_labelled_as_an_interview_is_found_by_that_name_and_no_other():
+    seventh = EvidenceFactory(source=SourceFactory(label="Interview 7, 2017"), text="The Partner Platform.")
+    EvidenceFactory(source=SourceFactory(label="Interview 17, 2017"), text="Another.")
+    EvidenceFactory(source=SourceFactory(label="Interview 70"), text="And another.")
+    for text in ("interview 7", "Interview 7, 2017", "interview no. 7"):
+        assert [hit.object for hit in group(site_search(text), "codings").hits] == [seventh.coding], text
+    assert group(site_search("Interview 7, 2018"), "codings").hits == []
 
 
 def test_c40_finds_the_network_by_its_common_name():
