@@ -18,14 +18,18 @@ from django.http import FileResponse
 from django.http import Http404
 from django.http import HttpResponse
 from django.http import HttpResponsePermanentRedirect
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from cities.geonames import GEONAMES_ATTRIBUTION
 from cities.models import City
 from citynet.caching import cache_while_unchanged
+from citynet.caching import cached_response
+from citynet.caching import request_data_version
 from citynet.downloads import XLSX_MAX_ROWS
 from citynet.downloads import csv_response
 from citynet.downloads import xlsx_response
@@ -60,8 +64,9 @@ from networks.search import site_search
 from networks.selectors import CODING_NOTE
 from networks.selectors import agreed_matrix
 from networks.selectors import coded_cities
-from networks.selectors import functions_used_by_members
 from networks.selectors import offer_codings
+from networks.selectors import offer_levels
+from networks.selectors import offers_of_network
 from networks.selectors import participations_in_network
 from networks.selectors import studies_attribution
 from networks.selectors import values_matrix
@@ -73,6 +78,9 @@ MEMBER_CODINGS_SHOWN = 50
 # The units taking part a network page lists (by city and unit); the API's CSV has them all.
 # 200 took a tenth of the largest network's cold page to render.
 PARTICIPATIONS_SHOWN = 50
+# The members a network page names behind each bar of its offer-and-use chart (in its table and
+# the bar's tooltip, charts.bars.HOVER_NAMES); the CSV names them all.
+OFFER_NAMES_SHOWN = 20
 OFFER_FIELDS = [
     "code",
     "name",
@@ -119,6 +127,8 @@ QUOTE_FIELDS = [
     "original_text",
     "language",
     "source",
+    # The source's short name as every page shows it ("Interview 2, 2018"), beside the citation.
+    "source_label",
     "locator",
     "evidence_id",
     "coding_id",
@@ -199,15 +209,16 @@ def network_detail(request, slug):
     every_code = Code.objects.annotate(current=F("version__is_current")).order_by("kind", "position")
     codes_by_pk = {code.pk: code for code in every_code}
     codes = [code for code in codes_by_pk.values() if code.current]
-    used = functions_used_by_members(network)
-    offers = aggregates.offer_and_use(dict(Coding.objects.functions_offered(network)), used, codes)
-    places = aggregates.member_places_from_rows(Membership.objects.for_map_rows(network))
     if wants_csv(request):
+        offers = offers_of_network(network, codes)
+        places = aggregates.member_places_from_rows(Membership.objects.for_map_rows(network))
         tables = {"offers": (offers["functions"], OFFER_FIELDS), "members": (places, PLACE_FIELDS)}
         return csv_download(request, tables, network.slug)
-    map_figure, map_narrow_figure = charts.member_map_figures(places)
     # A network may have 10,000 members and 50,000 codings: the page shows a page of the
-    # members and the first codings, and links to the complete lists.
+    # members, the first codings and the first names behind each bar, and links to the
+    # complete lists. The map's points and the evidence behind the bars are pages of their
+    # own, which the page's script fetches (`network_members_map`, `network_offer_evidence`).
+    offers = offers_of_network(network, codes, OFFER_NAMES_SHOWN)
     members = Membership.objects.in_network(network).for_members_table()
     own_codings = list(
         Coding.objects.for_network_as_whole(network)
@@ -215,8 +226,8 @@ def network_detail(request, slug):
         .order_by("code__kind", "code__position", "pk")
     )
     member_codings, member_codings_count = first_member_codings(network, own_codings, codes_by_pk, request.user)
-    bar_codings, bar_totals = offer_codings(network, used, own_codings, request.user)
     participations = participations_in_network(network, PARTICIPATIONS_SHOWN)
+    map_version = members_map_version(request)
     context = {
         "network": network,
         "memberships": Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("members_page")),
@@ -224,12 +235,14 @@ def network_detail(request, slug):
         "member_codings": member_codings,
         "member_codings_count": member_codings_count,
         "offers": offers,
-        "offer_bars": aggregates.offer_evidence(bar_codings, offers, bar_totals),
+        "offer_evidence_url": reverse("networks:network_offer_evidence", args=[network.slug]),
         "offers_figure": charts.offer_and_use_figure(offers),
-        "places": places,
-        "unplaced": [place for place in places if place["latitude"] is None],
-        "map_figure": map_figure,
-        "map_narrow_figure": map_narrow_figure,
+        "has_places": Membership.objects.for_map(network).exists(),
+        "unplaced": aggregates.member_places_from_rows(
+            Membership.objects.for_map_rows(network).filter(city__latitude__isnull=True)
+        ),
+        "map_url": reverse("networks:network_members_map", args=[network.slug])
+        + (f"?v={map_version}" if map_version else ""),
         "participants": aggregates.participants_by_subnetwork(
             network.subnetworks.all(), participations[:PARTICIPATIONS_SHOWN]
         ),
@@ -237,6 +250,58 @@ def network_detail(request, slug):
         "csv_urls": csv_urls(request, "offers", "members"),
     }
     return render(request, "networks/network_detail.html", context)
+
+
+@cache_for_public_readers
+@collector_paused()
+def network_offer_evidence(request, slug):
+    """The codings and evidence behind each bar of a network's offer-and-use chart, which the
+    network page fetches when a bar is clicked (and where its links lead without scripts):
+    finding each bar's first codings and rendering their evidence took a third of the page's
+    first build for a network of 10,000 members."""
+    network = get_object_or_404(Network, slug=slug)
+    codes = list(Code.objects.current())
+    offers = offers_of_network(network, codes, OFFER_NAMES_SHOWN)
+    own = list(
+        Coding.objects.for_network_as_whole(network)
+        .filter(code__kind=Code.Kind.FUNCTION)
+        .with_evidence(request.user)
+        .order_by("code__position", "pk")
+    )
+    codings, totals = offer_codings(network, offer_levels(network), own, request.user)
+    context = {"network": network, "offer_bars": aggregates.offer_evidence(codings, offers, totals)}
+    return render(request, "networks/network_offer_evidence.html", context)
+
+
+# A member map's address names the versions of the tables it is drawn from, so browsers may
+# keep it (a year): a write to them gives it a new address.
+MAP_TABLES = (Membership._meta.db_table, City._meta.db_table, Network._meta.db_table)
+MAP_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def members_map_version(request) -> str | None:
+    version = request_data_version(request)
+    return version and ".".join([version.epoch, *(str(version.of(table)) for table in MAP_TABLES)])
+
+
+def network_members_map(request, slug):
+    """A network's member map, {"figure": wide, "narrow_figure": a phone's layout alone}, which
+    its page's script draws: 1.2 MB of places for 10,000 members, more than the rest of the
+    page, changing only with the memberships. Cached while its tables are unchanged, and by
+    browsers when asked for at the current version (`?v=`, `members_map_version`)."""
+    response = cached_response(request, lambda: members_map_response(slug))
+    if response.status_code == 200 and request.GET.get("v") == members_map_version(request):
+        patch_cache_control(response, public=True, max_age=MAP_MAX_AGE, immutable=True)
+    return response
+
+
+@collector_paused()
+def members_map_response(slug: str) -> JsonResponse:
+    network = get_object_or_404(Network, slug=slug)
+    wide, narrow = charts.member_map_figures(
+        aggregates.member_places_from_rows(Membership.objects.for_map_rows(network))
+    )
+    return JsonResponse({"figure": wide, "narrow_figure": narrow})
 
 
 @cache_for_public_readers

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from django.urls import reverse
 
 from cities.models import City
-from networks.aggregates.matrix import code_columns
+from networks.aggregates.offers import MEMBER_SIDES
+from networks.aggregates.offers import offer_anchor
+from networks.aggregates.offers import offer_and_use_from_highest
 from networks.models import Code
 from networks.models import Coding
 from networks.salience import UNRATED_MARK
@@ -267,16 +269,6 @@ def network_offer_and_use(codings: Iterable[Coding], codes: Iterable[Code]) -> d
     return offer_and_use(own, members, codes)
 
 
-# The two perspectives on members' use, each averaged on its own: what their informants say,
-# and the researchers' analysis (which may code a function no informant named).
-MEMBER_SIDES = {Coding.Perspective.CITY: "members", Coding.Perspective.RESEARCHER: "researchers"}
-
-
-def offer_anchor(code: str, side: str) -> str:
-    """The HTML id of the evidence behind one bar of the offer-and-use chart."""
-    return f"offer-{code}-{side}"
-
-
 def offer_and_use(own: dict[str, int | None], members: Iterable[dict], codes: Iterable[Code]) -> dict:
     """`network_offer_and_use` from what the database can sum up: `own` maps each function
     code to the network's own highest salience (None: coded, not rated); `members` are rows
@@ -292,68 +284,22 @@ def offer_and_use(own: dict[str, int | None], members: Iterable[dict], codes: It
     with a rating for it: a function a member is coded for by others but not here counts 0, a
     member who names it unrated is left out; None when no member is left to count),
     "<side>_unrated": n members left out so, "<side>_mentioning": n, "<side>": [{"name",
-    "slug", "salience"}], "<side>_anchor"}], "network_stresses": [names], "members_stress":
-    [names], "researchers_stress": [names]}; the stress lists name the functions at the top
-    value of each side (when it is at least 2)."""
-    columns = [column for column in code_columns(codes) if column["kind"] == Code.Kind.FUNCTION]
-    # Per side, each member's highest salience per code, and the members naming each code: a
-    # network of 10,000 members has 20,000 rows, read once rather than once per function.
-    saliences: dict[str, dict[str, dict[str, int | None]]] = {side: defaultdict(dict) for side in MEMBER_SIDES.values()}
-    naming: dict[str, dict[str, list[str]]] = {side: defaultdict(list) for side in MEMBER_SIDES.values()}
-    names: dict[str, str] = {}
+    "slug", "salience", "url"}] (highest salience first, then by name), "<side>_anchor"}],
+    "network_stresses": [names], "members_stress": [names], "researchers_stress": [names]};
+    the stress lists name the functions at the top value of each side (when it is at least 2).
+    (`offers.offer_and_use_from_highest`, which a page calls with each member's highest
+    salience summed up by the database.)"""
+    found: dict[tuple[str, str, str], int | None] = {}
+    names: dict[str, tuple[str, str]] = {}
     for row in members:
-        side = MEMBER_SIDES.get(row.get("perspective", Coding.Perspective.CITY))
-        if side is None:
+        perspective = row.get("perspective", Coding.Perspective.CITY)
+        if perspective not in MEMBER_SIDES:
             continue
-        slug, code = row["slug"], row["code"]
-        names[slug] = row["name"]
-        found = saliences[side][slug]
-        if code in found:
-            found[code] = highest([found[code], row["salience"]])
-        else:
-            found[code] = row["salience"]
-            naming[side][code].append(slug)
-    functions = []
-    for column in columns:
-        code = column["code"]
-        function = {
-            **column,
-            "network_salience": own.get(code),
-            "network_unrated": code in own and own[code] is None,
-            "network_anchor": offer_anchor(code, "network"),
-        }
-        for side, by_city in saliences.items():
-            # Sorted as plain tuples, without a key function: a large network has 20,000 of them.
-            ranked = sorted((-salience_rank(by_city[slug][code]), names[slug], slug) for slug in naming[side][code])
-            mentioning = [{"name": name, "slug": slug, "salience": by_city[slug][code]} for _rank, name, slug in ranked]
-            unrated = sum(member["salience"] is None for member in mentioning)
-            total = sum(member["salience"] or 0 for member in mentioning)
-            counted = len(by_city) - unrated
-            function[f"{side}_mean"] = round(total / counted, 2) if counted else None
-            function[f"{side}_unrated"] = unrated
-            function[f"{side}_mentioning"] = len(mentioning)
-            function[side] = mentioning
-            function[f"{side}_anchor"] = offer_anchor(code, side)
-        functions.append(function)
-
-    def stressed(key: str) -> list[str]:
-        values = [function[key] for function in functions if function[key] is not None]
-        top = max(values, default=0)
-        return [function["name"] for function in functions if top >= 2 and function[key] == top]
-
-    def counted(side: str) -> list[str]:
-        return sorted(names[slug] for slug in saliences[side])
-
-    return {
-        "members_coded": len(saliences["members"]),
-        "members_counted": counted("members"),
-        "researchers_coded": len(saliences["researchers"]),
-        "researchers_counted": counted("researchers"),
-        "functions": functions,
-        "network_stresses": stressed("network_salience"),
-        "members_stress": stressed("members_mean"),
-        "researchers_stress": stressed("researchers_mean"),
-    }
+        key = (perspective, row["code"], row["slug"])
+        names[row["slug"]] = (row["name"], row["slug"])
+        found[key] = highest([found[key], row["salience"]]) if key in found else row["salience"]
+    rows = ((perspective, code, slug, salience) for (perspective, code, slug), salience in found.items())
+    return offer_and_use_from_highest(own, rows, names, codes)
 
 
 OFFER_SIDE_LABELS = {
@@ -368,7 +314,8 @@ OFFER_CODINGS_SHOWN = 10
 def offer_evidence(codings: Iterable[Coding], offers: dict, totals: dict[str, int] | None = None) -> list[dict]:
     """The codings behind each bar of the offer-and-use chart (`offer_and_use`'s shape in
     `offers`), bar by bar: [{"anchor", "code", "name", "side", "label", "value" (the bar's
-    value or None), "counted": [names of the side's members], "unrated" (codings behind the bar
+    value or None), "counted": [names of the side's members, or the first of them, as in
+    `offers`], "n_counted": how many members the side counts, "unrated" (codings behind the bar
     with no rating: the network's own, or members left out of the mean), "mean_over" (how many
     members the mean is over), "codings": [the first
     OFFER_CODINGS_SHOWN], "more": n left out}]. `codings` are function codings with city, code
@@ -389,6 +336,7 @@ def offer_evidence(codings: Iterable[Coding], offers: dict, totals: dict[str, in
             value = function["network_salience" if side == "network" else f"{side}_mean"]
             unrated = int(function["network_unrated"]) if side == "network" else function[f"{side}_unrated"]
             counted = [] if side == "network" else offers[f"{side}_counted"]
+            n_counted = 0 if side == "network" else offers[f"{side}_coded"]
             listed = found.get(anchor, [])
             bars.append(
                 {
@@ -399,8 +347,9 @@ def offer_evidence(codings: Iterable[Coding], offers: dict, totals: dict[str, in
                     "label": label,
                     "value": value,
                     "counted": counted,
+                    "n_counted": n_counted,
                     "unrated": unrated,
-                    "mean_over": len(counted) - unrated if counted else 0,
+                    "mean_over": n_counted - unrated if n_counted else 0,
                     "codings": listed[:OFFER_CODINGS_SHOWN],
                     "more": max(0, (len(listed) if totals is None else totals.get(anchor, 0)) - OFFER_CODINGS_SHOWN),
                 }

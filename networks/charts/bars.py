@@ -21,9 +21,12 @@ RESEARCHER_SIDE = "#6b7f99"
 HOVER_NAMES = 20
 
 
-def _named(names: list[str], limit: int = 4) -> str:
-    shown = ", ".join(names[:limit])
-    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
+def _named(names: list[str], limit: int = 4, total: int | None = None) -> str:
+    # `names` may be the first of `total` (a page of a large network carries only those).
+    total = len(names) if total is None else total
+    named = names[:limit]
+    shown = ", ".join(named)
+    return f"{shown} and {total - len(named)} more" if total > len(named) else shown
 
 
 def _side_text(mean: float | None, mentioning: int, unrated: int = 0) -> str:
@@ -48,7 +51,9 @@ def offer_and_use_figure(comparison: dict) -> dict:
     the network's staff give it, the mean salience members' informants give it and the mean
     in the researchers' analysis of members, each side naming the members it counts (a member
     naming it without a rating is left out of the mean, and the bar says how many). Each
-    bar's customdata is the HTML id of its evidence (`offer_evidence`)."""
+    bar's customdata is the HTML id of its evidence (`offer_evidence`). The lists of names in
+    `comparison` may be the first of each (`offer_and_use_from_highest`'s `shown`): the counts
+    say how many there are."""
     functions = comparison["functions"]
     labels = [short_label(function) for function in functions]
     network_hover = [
@@ -86,18 +91,18 @@ def offer_and_use_figure(comparison: dict) -> dict:
             continue
         hover = []
         for function in functions:
-            members = function[side]
+            members, mentioning = function[side][:HOVER_NAMES], function[f"{side}_mentioning"]
             named = ", ".join(
                 f"{member['name']} {'not rated' if member['salience'] is None else member['salience']}"
-                for member in members[:HOVER_NAMES]
+                for member in members
             )
-            if len(members) > HOVER_NAMES:
-                named += f" and {len(members) - HOVER_NAMES:,} more (the table's CSV lists them all)"
+            if mentioning > len(members):
+                named += f" and {mentioning - len(members):,} more (the table's CSV lists them all)"
             named = named or "none"
             unrated = function.get(f"{side}_unrated", 0)
             hover.append(
                 f"<b>{function['name']}</b><br>{title}: mean {_side_text(function[f'{side}_mean'], 1, unrated)}"
-                f" over {n - unrated} ({_named(counted)}; a member not naming it counts 0"
+                f" over {n - unrated} ({_named(counted, total=n)}; a member not naming it counts 0"
                 + (f"; {unrated} naming it without a rating left out" if unrated else "")
                 + ")"
                 f"<br>Named by: {named}<br>Click for the evidence"
@@ -105,7 +110,7 @@ def offer_and_use_figure(comparison: dict) -> dict:
         traces.append(
             {
                 "type": "bar",
-                "name": f"{title}:<br>mean over {n} ({_named(counted, 3)})",
+                "name": f"{title}:<br>mean over {n} ({_named(counted, 3, n)})",
                 "y": labels,
                 "x": [function[f"{side}_mean"] or 0 for function in functions],
                 "orientation": "h",

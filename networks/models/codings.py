@@ -332,6 +332,11 @@ class Coding(models.Model):
             models.Index(fields=["network", "code"], name="networks_coding_matrix_idx"),
             # comparison and network profile: the cities coded in one network, and how many codings they have
             models.Index(fields=["network", "city"], name="networks_coding_places_idx"),
+            # network profile: each member's highest salience per perspective and function, read
+            # from the index alone (selectors.offers_of_network)
+            models.Index(
+                fields=["network", "perspective", "code", "city", "salience"], name="networks_coding_offers_idx"
+            ),
         ]
 
     def __str__(self) -> str:

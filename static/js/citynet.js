@@ -13,7 +13,10 @@
  *   data-hover="neighbours" (graph) hovering a node highlights it and its neighbours;
  *   data-figure-narrow=ID  another figure drawn instead while the chart is narrower than 600 px
  *                          (a layout alone, without "data", draws the wide figure's data);
- *   data-topojson-url      where plotly.js finds world_110m.json (our own static files).
+ *   data-topojson-url      where plotly.js finds world_110m.json (our own static files);
+ *   data-figure-url        where the figure is fetched from instead, as JSON {"figure",
+ *                          "narrow_figure" (optional)}: a large one (a network's member map)
+ *                          kept out of the page, each at an address of its own data version.
  */
 (function () {
   "use strict";
@@ -249,6 +252,38 @@
     });
   }
 
+  // Fetches a chart's figures (data-figure-url) and keeps them in the page as the JSON blocks a
+  // chart's figures are otherwise written in, then draws it.
+  function fetchFigure(div) {
+    if (!window.fetch) return;
+    fetch(div.dataset.figureUrl, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (figures) {
+        var keep = function (id, figure) {
+          var block = document.createElement("script");
+          block.type = "application/json";
+          block.id = id;
+          block.textContent = JSON.stringify(figure);
+          div.insertAdjacentElement("afterend", block);
+        };
+        keep(div.dataset.figure, figures.figure);
+        if (figures.narrow_figure) {
+          div.dataset.figureNarrow = div.id + "-narrow";
+          keep(div.dataset.figureNarrow, figures.narrow_figure);
+        }
+        draw(div);
+      })
+      .catch(function () {
+        var note = document.createElement("p");
+        note.className = "notice";
+        note.textContent = "The chart could not be loaded; its data are in the download below.";
+        div.replaceWith(note);
+      });
+  }
+
   // A section of a page that is slow to count (a city's places most like it) comes from a page
   // of its own: <div data-include="URL" data-include-select="#ID"> is replaced by that page's
   // element #ID; until then, or if it fails, it keeps its link to the page.
@@ -271,7 +306,10 @@
   function start() {
     includeSections();
     if (typeof Plotly === "undefined") return;
-    document.querySelectorAll(".chart-plot[data-figure]").forEach(draw);
+    document.querySelectorAll(".chart-plot[data-figure]").forEach(function (div) {
+      if (div.dataset.figureUrl) fetchFigure(div);
+      else draw(div);
+    });
     // Links to a cell's evidence open it in the panel beside the chart, where there is one.
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a[data-evidence]");

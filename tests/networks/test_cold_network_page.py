@@ -1,6 +1,7 @@
 """The network page of a large network, built from an empty cache (issue 15): the first member
-codings and the codings behind each bar of the offer-and-use chart are found per code and per
-bar rather than by ordering all of a network's codings, and must be the same ones."""
+codings and the codings behind each bar of the offer-and-use chart (on a page of their own) are
+found per code and per bar rather than by ordering all of a network's codings, and must be the
+same ones."""
 
 import pytest
 from django.db.models import F
@@ -40,6 +41,13 @@ def members(network, n, prefix="City"):
 
 def page(client, network):
     response = client.get(reverse("networks:network_detail", args=[network.slug]))
+    assert response.status_code == 200
+    return response
+
+
+def evidence_page(client, network):
+    """The page with the codings behind each bar of the network page's offer-and-use chart."""
+    response = client.get(reverse("networks:network_offer_evidence", args=[network.slug]))
     assert response.status_code == 200
     return response
 
@@ -93,7 +101,7 @@ def test_each_bar_lists_its_first_codings_by_salience_then_name_and_counts_them_
     CodingFactory(city=cities[5], network=network, code=codes["policy"], salience=2, coder=second_coder)
     CodingFactory(city=None, network=network, code=codes["capacity"], salience=3, perspective="network")
 
-    response = page(client, network)
+    response = evidence_page(client, network)
 
     bars = {bar["anchor"]: bar for bar in response.context["offer_bars"]}
     every = Coding.objects.filter(network=network, code__kind=Code.Kind.FUNCTION).order_by(
@@ -126,7 +134,7 @@ def test_bars_of_every_function_show_their_codings_however_many_the_first_has(cl
             CodingFactory(city=city, network=network, code=codes["policy"], salience=3)
         CodingFactory(city=city, network=network, code=codes["capacity"], salience=1)
 
-    bars = {bar["anchor"]: bar for bar in page(client, network).context["offer_bars"]}
+    bars = {bar["anchor"]: bar for bar in evidence_page(client, network).context["offer_bars"]}
 
     assert len(bars["offer-capacity-members"]["codings"]) == OFFER_CODINGS_SHOWN
     assert bars["offer-capacity-members"]["more"] == 30 - OFFER_CODINGS_SHOWN
@@ -149,7 +157,7 @@ def test_a_bar_of_a_code_in_two_codebook_versions_lists_them_in_codebook_order(c
     for city in cities[current:]:
         CodingFactory(city=city, network=network, code=old, salience=3)
 
-    bar = {bar["anchor"]: bar for bar in page(client, network).context["offer_bars"]}["offer-policy-members"]
+    bar = {bar["anchor"]: bar for bar in evidence_page(client, network).context["offer_bars"]}["offer-policy-members"]
 
     expected = Coding.objects.filter(network=network).order_by(
         "code__position", F("salience").desc(nulls_last=True), "city__name", "pk"

@@ -188,6 +188,8 @@ def test_quote_csv_has_exactly_the_filtered_rows_and_its_sources(client, quotes)
         "p. 67",
         "3",
     )
+    # The short name every page shows for the source, beside its full citation.
+    assert oslo["source_label"] == "Grønnestad and Nielsen 2018"
     comments = [line for line in text.splitlines() if line.startswith("# ")]
     assert any("Contains data from GeoNames" in line for line in comments)
     assert any(line.startswith("# Cite as: Citynet contributors.") for line in comments)

@@ -41,6 +41,15 @@ def figure_in(html, chart_id):
     return json.loads(html[start : html.index("</script>", start)])
 
 
+def map_of(client, response):
+    """The member map that a network page's script fetches (its chart's data-figure-url)."""
+    html = response.content.decode()
+    start = html.index('data-figure-url="') + len('data-figure-url="')
+    answer = client.get(html[start : html.index('"', start)].replace("&amp;", "&"))
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/json"
+    return answer.json()
+
+
 @pytest.fixture
 def functions():
     return {
@@ -103,12 +112,14 @@ def test_network_page_runs_the_same_queries_with_5_and_300_cities(client, django
     EvidenceFactory(coding=CodingFactory(city=None, network=network, perspective=Coding.Perspective.NETWORK))
     populate(network, n_cities, subnetwork=forum)
     # network (+ head office, member-count source), themes, regional offices, sub-networks (+ parent),
-    # the codebook, the functions the network offers and its members use (summed up by the
-    # database), the places for the map, the members' count and page (with city and source),
-    # the network's own codings and their evidence, the codings counted per code, the first
-    # member codings and their evidence, the first codings behind each of the chart's bars
-    # (found, then fetched) and their evidence, the units taking part (with city, sub-network
-    # and source); then for "Cite this view": the newest release and the study's citation
+    # the codebook, the functions the network offers and its members use (the function codes,
+    # each member's highest salience summed up by the database, the members' names, the
+    # network's own), the network's own codings and their evidence, the codings counted per
+    # code, the first member codings and their evidence, the units taking part (with city,
+    # sub-network and source), whether any member is on the map and those without coordinates,
+    # the members' count and page (with city and source); then for "Cite this view": the
+    # newest release and the study's citation. The map's places and the evidence behind the
+    # chart's bars are pages of their own.
     with django_assert_num_queries(21):
         response = client.get(reverse("networks:network_detail", args=[network.slug]))
     members = response.context["memberships"]
@@ -171,7 +182,11 @@ def test_network_page_shows_the_researchers_analysis_beside_the_informants_and_n
     assert "mean over 2 (Chennai, Vejle)" in member_bars["name"]
     assert "mean over 3 (Chennai, Porto Alegre, Vejle)" in researcher_bars["name"]
     assert researcher_bars["x"][0] == 2 and researcher_bars["customdata"][0] == "offer-policy-researchers"
-    assert 'id="offer-policy-researchers"' in html and "Resilience strategy first." in html
+    # The bar's evidence is on a page of its own, which the chart's table links to.
+    evidence_url = reverse("networks:network_offer_evidence", args=[resilient.slug])
+    assert f'href="{evidence_url}#offer-policy-researchers" data-evidence="offer-policy-researchers"' in html
+    evidence = " ".join(client.get(evidence_url).content.decode().split())
+    assert 'id="offer-policy-researchers"' in evidence and "Resilience strategy first." in evidence
 
 
 def test_network_page_offers_csv_has_the_numbers_of_its_chart(client, resilient):
@@ -195,7 +210,7 @@ def test_network_page_members_csv_lists_the_places_on_its_map(client, resilient)
     rows = rows_of(client.get(url, {"format": "csv", "chart": "members"}))
     assert [row["name"] for row in rows] == ["Chennai", "Vejle"]
     assert rows[0]["networks"] == "100RC" and rows[0]["latitude"] == "59.9"
-    figure = figure_in(client.get(url).content.decode(), "chart-members-map")
+    figure = map_of(client, client.get(url))["figure"]
     assert sum(len(trace["lat"]) for trace in figure["data"]) == 2
 
 
@@ -242,7 +257,7 @@ def test_network_page_shows_a_page_of_members_and_links_to_all_of_them(client):
     second = client.get(reverse("networks:network_detail", args=["big"]), {"members_page": 2})
     assert len(second.context["memberships"]) == 1
     # The map still shows every member.
-    assert len(response.context["places"]) == 101
+    assert sum(len(trace["lat"]) for trace in map_of(client, response)["figure"]["data"]) == 101
 
 
 def test_network_page_shows_the_first_member_codings_and_links_to_all_of_them(client):

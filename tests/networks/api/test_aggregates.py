@@ -13,7 +13,7 @@ from networks.models import Coding
 from networks.models import Membership
 from networks.models import Network
 from networks.research import agreement
-from networks.selectors import functions_used_by_members
+from networks.selectors import offers_of_network
 from tests.factories import CityFactory
 from tests.factories import CodeFactory
 from tests.factories import CodingFactory
@@ -222,8 +222,7 @@ def test_matrix_from_plain_values_equals_the_matrix_from_models(study):
 def test_offers_summed_up_by_the_database_equal_the_offers_from_codings(study):
     for network in Network.objects.all():
         codings = Coding.objects.filter(network=network).select_related("city", "code")
-        used = functions_used_by_members(network)
-        offers = aggregates.offer_and_use(dict(Coding.objects.functions_offered(network)), used, Code.objects.current())
+        offers = offers_of_network(network, Code.objects.current())
         assert offers == aggregates.network_offer_and_use(codings, Code.objects.current())
 
 
