@@ -227,27 +227,21 @@ def _codes_named(query: Query) -> Q:
     return named | Q(code__in=list(query.codes))
 
 
-# The name every page gives an interview ("Interview 2, 2018": models.sources.source_label),
-# which the study may cite otherwise ("Informant 2, 2018"): "interview 2", "Interview 2, 2018",
-# "interview no. 2".
+# The name pages give an interview (models.sources.source_label): "Interview 2, 2018", "interview no. 2".
 INTERVIEW_NAME = re.compile(r"\s*interview\s*(?:no\.?|nr\.?|#)?\s*(\d{1,4})(?:\s*,?\s*(\d{4}))?\s*", re.IGNORECASE)
 
 
 def _interview_named(query: Query) -> Q | None:
     """The evidence of the interview the query names as pages name it, or None: a word-by-word
     match would find every interview of 2018 for "Interview 2" (the "2" of "2018"), and not the
-    one the study cites as "Informant 2"."""
-    match = INTERVIEW_NAME.fullmatch(query.text)
-    if not match:
+    one the study cites as "Informant 2". A source labelled so without a number counts too
+    ("Interview 7, 2017": 7, not 17 or 70)."""
+    if not (match := INTERVIEW_NAME.fullmatch(query.text)):
         return None
-    number, year = match.groups()
-    by_number = Q(kind=Source.Kind.INTERVIEW, interview_number=int(number))
-    # Or labelled so ("Interview 7, 2017" on a source without a number): 7, not 17 or 70.
-    by_label = Q(label__iregex=rf"interview\s*(no\.?|nr\.?|#)?\s*0*{int(number)}([^0-9]|$)")
-    if year:
-        by_number &= Q(year=int(year))
-        by_label &= Q(label__contains=year)
-    sources = Source.objects.filter(by_number | by_label)
+    number, year = int(match[1]), match[2]
+    by_number = Q(kind=Source.Kind.INTERVIEW, interview_number=number) & (Q(year=int(year)) if year else Q())
+    by_label = Q(label__iregex=rf"interview\s*(no\.?|nr\.?|#)?\s*0*{number}([^0-9]|$)")
+    sources = Source.objects.filter(by_number | (by_label & (Q(label__contains=year) if year else Q())))
     return Q(source_id__in=list(sources.values_list("pk", flat=True)))
 
 
