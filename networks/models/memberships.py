@@ -128,7 +128,10 @@ class Membership(models.Model):
 
     Type = MembershipType
 
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="memberships")
+    # No index of its own: the unique (city, network, joined) below serves every lookup by place,
+    # and with a second, narrower one PostgreSQL probed a network's spells in name order through
+    # it, reading every spell of each place (6.5 ms a page of the largest network; 1.5 ms without).
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="memberships", db_index=False)
     network = models.ForeignKey("networks.Network", on_delete=models.PROTECT, related_name="memberships")
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.UNKNOWN)
     joined = models.DateField(null=True, blank=True, help_text="First day of the period it is known to.")
