@@ -156,3 +156,14 @@ def test_every_page_draws_its_charts_stays_on_this_site_and_fits_the_screen(visi
             assert {key: found for key, found in hidden.items() if found} == {}, f"{name} at {width} px"
     assert visit.outside_requests() == []
     assert visit.errors == []
+
+
+def test_the_quote_table_is_one_card_per_quote_on_a_tablet(visit):
+    # Seven columns do not fit 768 px: each quote reads whole, without a sideways scroll.
+    page = visit.page
+    page.set_viewport_size({"width": 768, "height": 900})
+    visit.open(PAGES["quotes-eurocities"])
+    table = page.locator("table.quote-table")
+    assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth + 1")
+    assert page.locator("table.quote-table tbody tr").first.evaluate("row => getComputedStyle(row).display") == "block"
+    assert visit.errors == []
