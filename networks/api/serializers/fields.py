@@ -41,8 +41,9 @@ class NaturalKeyField(serializers.SlugRelatedField):
         return super().run_validation(data)
 
     def to_internal_value(self, data):
+        # A key is text, as the schema says: DRF would look the number 0 up as the slug "0".
         # PostgreSQL refuses NUL in a query parameter; DRF would let the database error through.
-        if isinstance(data, str) and "\x00" in data:
+        if not isinstance(data, str) or "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
 
@@ -107,9 +108,20 @@ class StrictFloatField(serializers.FloatField):
         return super().to_internal_value(data)
 
 
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related row by its id: a JSON whole number only (DRF's also reads "5" and `true`)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class StrictStringsMixin:
     """Model serializers whose fields take the JSON types the schema names: text only for text
-    (JSON numbers are refused), `true`/`false` for booleans, numbers for numbers."""
+    (JSON numbers are refused), `true`/`false` for booleans, numbers for numbers and ids."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

@@ -301,3 +301,27 @@ def test_rejects_a_null_character_in_a_related_key(staff_client, write_targets):
     response = staff_client.post("/api/v1/memberships/", payload, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"city": ["Invalid value."]}
+
+
+def test_a_key_given_as_a_number_is_refused_even_when_a_row_has_those_digits_as_its_key(staff_client, write_targets):
+    # The schema says a place is named by its slug, a string: 0 is not the slug "0".
+    from tests.factories import CityFactory
+
+    CityFactory(name="Zero", slug="0")
+    response = staff_client.post(
+        "/api/v1/memberships/", membership_payload(write_targets, city=0), content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json() == {"city": ["Invalid value."]}
+    offices = {"slug": "x", "name": "X", "scope": "global", "focus": "general", "regional_offices": [0]}
+    response = staff_client.post("/api/v1/networks/", offices, content_type="application/json")
+    assert response.status_code == 400 and "regional_offices" in response.json()
+
+
+def test_a_related_id_given_as_text_is_refused(staff_client, write_targets):
+    # The schema says a source is named by its id, a whole number: "7" is not 7, nor is true 1.
+    for source in (str(write_targets["source"].pk), True):
+        payload = membership_payload(write_targets, source=source)
+        response = staff_client.post("/api/v1/memberships/", payload, content_type="application/json")
+        assert response.status_code == 400 and list(response.json()) == ["source"], source
+    payload = membership_payload(write_targets, source=write_targets["source"].pk)
+    assert staff_client.post("/api/v1/memberships/", payload, content_type="application/json").status_code == 201
