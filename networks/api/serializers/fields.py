@@ -7,6 +7,7 @@ import re
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from rest_framework import relations
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -31,9 +32,26 @@ def model_errors(error: DjangoValidationError) -> dict:
     }
 
 
+class JsonArrayRelatedField(serializers.ManyRelatedField):
+    """Several related objects: a JSON array only (DRF's also reads an object as the list of its
+    keys, so `{}` would empty the relation)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class NaturalKeyField(serializers.SlugRelatedField):
     """A related object named by its natural key (slug, code, label, name); `null` for none
-    where none is allowed, never an empty string (DRF reads one as null, for HTML forms)."""
+    where none is allowed, never an empty string (DRF reads one as null, for HTML forms); with
+    `many=True`, an array of them."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        # DRF's RelatedField.many_init, with a field that takes JSON arrays only.
+        shared = {key: value for key, value in kwargs.items() if key in relations.MANY_RELATION_KWARGS}
+        return JsonArrayRelatedField(child_relation=cls(*args, **kwargs), **shared)
 
     def run_validation(self, data=serializers.empty):
         if data == "":

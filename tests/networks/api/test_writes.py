@@ -325,3 +325,14 @@ def test_a_related_id_given_as_text_is_refused(staff_client, write_targets):
         assert response.status_code == 400 and list(response.json()) == ["source"], source
     payload = membership_payload(write_targets, source=write_targets["source"].pk)
     assert staff_client.post("/api/v1/memberships/", payload, content_type="application/json").status_code == 201
+
+
+def test_related_lists_are_json_arrays(staff_client, write_targets):
+    # DRF would read an object as the list of its keys: {} would empty the network's offices.
+    payload = {"slug": "x", "name": "X", "scope": "global", "focus": "general", "regional_offices": {}}
+    response = staff_client.post("/api/v1/networks/", payload, content_type="application/json")
+    assert response.status_code == 400 and list(response.json()) == ["regional_offices"]
+    payload["regional_offices"] = {"oslo": 1}
+    assert staff_client.post("/api/v1/networks/", payload, content_type="application/json").status_code == 400
+    payload["regional_offices"] = ["oslo"]
+    assert staff_client.post("/api/v1/networks/", payload, content_type="application/json").status_code == 201
