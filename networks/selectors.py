@@ -33,6 +33,7 @@ from cities.models import City
 from cities.models import CityQuerySet
 from networks import aggregates
 from networks.aggregates.matrix import comparison_matrix_from_values
+from networks.aggregates.offers import highest_per_member
 from networks.aggregates.offers import offer_and_use_from_highest
 from networks.aggregates.shapes import MEMBER_SIDES
 from networks.aggregates.shapes import OFFER_CODINGS_SHOWN
@@ -47,7 +48,6 @@ from networks.models import Participation
 from networks.models import Source
 from networks.models.codings import SOURCE_VALUES
 from networks.research import agreement
-from networks.salience import highest as highest_salience
 from networks.salience import salience_rank
 from networks.visibility import Reader
 
@@ -252,14 +252,9 @@ def offers_of_network(network: Network, codes: Iterable[Code], shown: int | None
     functions = dict(Code.objects.filter(kind=Code.Kind.FUNCTION).values_list("pk", "code"))
     used = member_function_codings(network, functions)
     rows = plain_rows(used.values_list("perspective", "code_id", "city_id").annotate(salience=Max("salience")))
-    if len(set(functions.values())) == len(functions):
-        highest = [(perspective, functions[code], city, salience) for perspective, code, city, salience in rows]
-    else:
-        found: dict[tuple, int | None] = {}
-        for perspective, code, city, salience in rows:
-            key = (perspective, functions[code], city)
-            found[key] = highest_salience([found[key], salience]) if key in found else salience
-        highest = [(*key, salience) for key, salience in found.items()]
+    highest = [(perspective, functions[code], city, salience) for perspective, code, city, salience in rows]
+    if len(set(functions.values())) < len(functions):  # a code in several codebook versions
+        highest = highest_per_member(highest)
     members = City.objects.filter(pk__in=used.values("city_id")).values_list("pk", "name", "slug")
     names = {pk: (name, slug) for pk, name, slug in members}
     own = dict(Coding.objects.functions_offered(network))

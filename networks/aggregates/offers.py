@@ -9,22 +9,32 @@ from collections import defaultdict
 from collections.abc import Hashable
 from collections.abc import Iterable
 
-from django.urls import reverse
-
+from citynet.links import slug_url
 from networks.aggregates.matrix import code_columns
 from networks.models import Code
 from networks.models import Coding
+from networks.salience import highest
 from networks.salience import salience_rank
 
 # The two perspectives on members' use, each averaged on its own: what their informants say,
 # and the researchers' analysis (which may code a function no informant named).
 MEMBER_SIDES = {Coding.Perspective.CITY: "members", Coding.Perspective.RESEARCHER: "researchers"}
-PLACEHOLDER = "slug-placeholder"
 
 
 def offer_anchor(code: str, side: str) -> str:
     """The HTML id of the evidence behind one bar of the offer-and-use chart."""
     return f"offer-{code}-{side}"
+
+
+def highest_per_member(rows: Iterable[tuple[str, str, Hashable, int | None]]) -> list[tuple]:
+    """(perspective, code, member, salience) rows with each (perspective, code, member) once, at
+    its highest salience (`salience.highest`: a rated one above none), for
+    `offer_and_use_from_highest`."""
+    found: dict[tuple, int | None] = {}
+    for perspective, code, member, salience in rows:
+        key = (perspective, code, member)
+        found[key] = highest([found[key], salience]) if key in found else salience
+    return [(*key, salience) for key, salience in found.items()]
 
 
 def offer_and_use_from_highest(
@@ -42,8 +52,6 @@ def offer_and_use_from_highest(
     `shown` entries, in the same order; the counts ("<side>_coded", "<side>_mentioning",
     "<side>_unrated") and means are over all."""
     columns = [column for column in code_columns(codes) if column["kind"] == Code.Kind.FUNCTION]
-    # One reverse() for every member named: the address differs only by the slug.
-    url = reverse("cities:city_detail", args=[PLACEHOLDER])
     coded: dict[str, set] = {side: set() for side in MEMBER_SIDES.values()}
     # Per side and code, the members at each salience: a bar's first names come from its top
     # levels only, and a network of 10,000 members has 22,000 rows.
@@ -78,7 +86,7 @@ def offer_and_use_from_highest(
                 if left == 0:
                     break
                 mentioning += [
-                    {"name": name, "slug": slug, "salience": salience, "url": url.replace(PLACEHOLDER, slug)}
+                    {"name": name, "slug": slug, "salience": salience, "url": slug_url("cities:city_detail", slug)}
                     for name, slug in first(found[salience], left)
                 ]
             function[f"{side}_mean"] = round(total / counted, 2) if counted else None

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from cities.models import City
 from networks.aggregates.offers import MEMBER_SIDES
+from networks.aggregates.offers import highest_per_member
 from networks.aggregates.offers import offer_anchor
 from networks.aggregates.offers import offer_and_use_from_highest
 from networks.models import Code
@@ -289,17 +290,14 @@ def offer_and_use(own: dict[str, int | None], members: Iterable[dict], codes: It
     the stress lists name the functions at the top value of each side (when it is at least 2).
     (`offers.offer_and_use_from_highest`, which a page calls with each member's highest
     salience summed up by the database.)"""
-    found: dict[tuple[str, str, str], int | None] = {}
     names: dict[str, tuple[str, str]] = {}
+    rows = []
     for row in members:
         perspective = row.get("perspective", Coding.Perspective.CITY)
-        if perspective not in MEMBER_SIDES:
-            continue
-        key = (perspective, row["code"], row["slug"])
-        names[row["slug"]] = (row["name"], row["slug"])
-        found[key] = highest([found[key], row["salience"]]) if key in found else row["salience"]
-    rows = ((perspective, code, slug, salience) for (perspective, code, slug), salience in found.items())
-    return offer_and_use_from_highest(own, rows, names, codes)
+        if perspective in MEMBER_SIDES:
+            names[row["slug"]] = (row["name"], row["slug"])
+            rows.append((perspective, row["code"], row["slug"], row["salience"]))
+    return offer_and_use_from_highest(own, highest_per_member(rows), names, codes)
 
 
 OFFER_SIDE_LABELS = {
